@@ -1,0 +1,203 @@
+"""Persistence of the directory (SQLAlchemy adapter): entries, their history, imports, edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from directory.addressbook import ExportRow
+from directory.audit import AuditItem
+from directory.dialplan import dial_string_for, read_dial_string
+from directory.importer import Candidate, ImportPlan
+from directory.profile import PbxProfile
+from directory.schema import DirectoryChange, DirectoryEntry
+
+STATUSES = ("active", "needs_review", "retired")
+_TRACKED = (
+    "slot", "name", "organization", "kind", "e164", "extension", "status", "review_reasons",
+    "source_dial", "last_used", "verified_on", "verified_by",
+)
+
+
+class EntryNotFound(LookupError):
+    pass
+
+
+class ChangeRefused(ValueError):
+    """An edit that would leave the directory in a state that must not be dialled."""
+
+
+@dataclass
+class ImportResult:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    needs_review: list[Candidate] = field(default_factory=list)
+
+
+def snapshot(entry: DirectoryEntry) -> dict:
+    state = {}
+    for name in _TRACKED:
+        value = getattr(entry, name)
+        state[name] = value.isoformat() if isinstance(value, dt.date) else value
+    state["review_reasons"] = list(entry.review_reasons or [])
+    return state
+
+
+def _record(session: Session, entry: DirectoryEntry, actor: str, action: str, before: dict | None, note: str = ""):
+    session.add(DirectoryChange(entry=entry, actor=actor, action=action, before=before, after=snapshot(entry), note=note))
+
+
+def apply_import(session: Session, plan: ImportPlan, actor: str, source: str) -> ImportResult:
+    """Upsert every candidate by slot in the caller's transaction; refuses a plan with errors."""
+    if plan.errors:
+        raise ChangeRefused(f"{len(plan.errors)} row(s) have errors; nothing was imported")
+    result = ImportResult()
+    existing = {e.slot: e for e in session.scalars(select(DirectoryEntry))}
+    for candidate in plan.candidates:
+        entry = existing.get(candidate.slot)
+        before = snapshot(entry) if entry else None
+        if entry is None:
+            entry = DirectoryEntry(slot=candidate.slot)
+            session.add(entry)
+        _assign(entry, candidate)
+        if before is None:
+            _record(session, entry, actor, "imported", None, f"{source} line {candidate.line}")
+            result.created.append(candidate.slot)
+        elif snapshot(entry) != before:
+            _record(session, entry, actor, "imported", before, f"{source} line {candidate.line}")
+            result.updated.append(candidate.slot)
+        else:
+            result.unchanged.append(candidate.slot)
+        if candidate.status == "needs_review":
+            result.needs_review.append(candidate)
+    session.flush()
+    return result
+
+
+def _assign(entry: DirectoryEntry, candidate: Candidate) -> None:
+    number_changed = entry.id is not None and (entry.e164 != candidate.e164 or entry.extension != candidate.extension)
+    entry.name = candidate.name
+    entry.organization = candidate.organization or entry.organization or ""
+    entry.kind = candidate.kind
+    entry.e164 = candidate.e164
+    entry.extension = candidate.extension
+    entry.source_dial = candidate.dial or None
+    # A retired entry is brought back only by a person, never by an import.
+    entry.status = "retired" if entry.status == "retired" else candidate.status
+    entry.review_reasons = list(candidate.review_reasons)
+    if candidate.last_used and (entry.last_used is None or candidate.last_used > entry.last_used):
+        entry.last_used = candidate.last_used
+    if number_changed:
+        entry.verified_on, entry.verified_by = None, None
+    if candidate.verified_on:
+        entry.verified_on = candidate.verified_on
+        entry.verified_by = entry.verified_by or "import"
+
+
+def get_entry(session: Session, slot: int) -> DirectoryEntry:
+    entry = session.scalar(select(DirectoryEntry).where(DirectoryEntry.slot == slot))
+    if entry is None:
+        raise EntryNotFound(f"登録番号 {slot} の宛先はありません (no directory entry with slot {slot})")
+    return entry
+
+
+def list_entries(session: Session, include_retired: bool = False, search: str = "") -> list[DirectoryEntry]:
+    query = select(DirectoryEntry).order_by(DirectoryEntry.slot)
+    if not include_retired:
+        query = query.where(DirectoryEntry.status != "retired")
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(
+            DirectoryEntry.name.like(pattern)
+            | DirectoryEntry.organization.like(pattern)
+            | DirectoryEntry.e164.like(pattern)
+        )
+    return list(session.scalars(query))
+
+
+def change_entry(session: Session, slot: int, actor: str, profile: PbxProfile, note: str = "", **changes) -> DirectoryEntry:
+    """Edit one entry. A new number is given as the device would dial it, read through the profile,
+    and must be clean; it clears the verification, which belonged to the old number."""
+    entry = get_entry(session, slot)
+    before = snapshot(entry)
+    dial = changes.pop("dial", None)
+    if dial is not None:
+        reading = read_dial_string(dial, profile)
+        if reading.blocked:
+            raise ChangeRefused(f"「{dial}」は登録できません: {reading.explanation}")
+        entry.e164 = reading.reaches
+        entry.extension = reading.extension or entry.extension
+        entry.source_dial = None
+        entry.review_reasons = []
+        entry.verified_on, entry.verified_by = None, None
+        if entry.status == "needs_review":
+            entry.status = "active"
+    for name, value in changes.items():
+        if value is not None:
+            setattr(entry, name, value)
+    if entry.status == "active" and (entry.review_reasons or not (entry.e164 or entry.extension)):
+        raise ChangeRefused(
+            f"登録番号 {slot} は要確認の問題が残っているため有効にできません: {', '.join(entry.review_reasons) or '番号なし'}"
+        )
+    if entry.status not in STATUSES:
+        raise ChangeRefused(f"status must be one of {STATUSES}")
+    if snapshot(entry) != before:
+        _record(session, entry, actor, "changed", before, note)
+    session.flush()
+    return entry
+
+
+def effective_dial(entry: DirectoryEntry, profile: PbxProfile) -> str | None:
+    """What the devices dial for this entry: the imported string while it awaits review, else the
+    string derived from the canonical number (or the extension for in-house destinations)."""
+    if entry.status == "needs_review" and entry.source_dial:
+        return entry.source_dial
+    if entry.extension and (entry.kind == "internal" or not entry.e164):
+        return entry.extension
+    if entry.e164:
+        return dial_string_for(entry.e164, profile)
+    return entry.source_dial
+
+
+def audit_items(session: Session, profile: PbxProfile) -> list[AuditItem]:
+    return [
+        AuditItem(
+            slot=e.slot,
+            name=e.name,
+            dial=effective_dial(e, profile),
+            kind=e.kind,
+            extension=e.extension,
+            last_used=e.last_used,
+            verified_on=e.verified_on,
+        )
+        for e in list_entries(session)
+    ]
+
+
+def export_rows(session: Session, profile: PbxProfile) -> list[ExportRow]:
+    """The cleaned book for the devices: active entries with dial strings derived from the
+    canonical numbers (never the stored raw strings)."""
+    rows = []
+    for entry in list_entries(session):
+        if entry.status != "active":
+            continue
+        dial = effective_dial(entry, profile)
+        if dial is None:
+            continue
+        rows.append(
+            ExportRow(
+                slot=entry.slot,
+                name=entry.name,
+                dial=dial.replace("-", ""),
+                organization=entry.organization,
+                kind=entry.kind,
+                extension=entry.extension or "",
+                last_used=entry.last_used.isoformat() if entry.last_used else "",
+                verified_on=entry.verified_on.isoformat() if entry.verified_on else "",
+            )
+        )
+    return rows

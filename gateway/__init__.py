@@ -1,0 +1,1 @@
+"""How a job moves: configuration, database, command line (and, as they land, SMTP intake, worker, relay, web)."""

@@ -1,0 +1,361 @@
+"""`faxgate directory …`: import, audit, fix and export the approved speed-dial directory."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sys
+from pathlib import Path
+
+import click
+
+from directory import addressbook
+from directory.addressbook import BookError, read_book
+from directory.audit import ACTIONS_JA, LABELS_JA, AuditItem, audit
+from directory.dialplan import DialStringError, display_number
+from directory.importer import parse_date, plan_import
+from directory.store import (
+    ChangeRefused,
+    EntryNotFound,
+    apply_import,
+    audit_items,
+    change_entry,
+    effective_dial,
+    export_rows,
+    get_entry,
+    list_entries,
+)
+from gateway.cli_support import config_option, default_actor, emit_json, get_app
+from gateway.tables import render_table
+
+FORMAT_CHOICE = click.Choice(addressbook.FORMATS)
+STATUS_JA = {"active": "有効", "needs_review": "要確認", "retired": "廃止"}
+
+
+@click.group("directory")
+def directory_group() -> None:
+    """短縮ダイヤル宛先表 (the approved speed-dial directory)."""
+
+
+def _read(path: str, fmt: str | None):
+    try:
+        return read_book(Path(path).read_bytes(), fmt)
+    except BookError as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+
+
+@directory_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="省略時はファイルから判別")
+@click.option("--dry-run", is_flag=True, help="何も変更せず、結果だけ表示する")
+@click.option("--by", "actor", default=None, help="変更者として記録する名前")
+@click.option("--json", "as_json", is_flag=True)
+@config_option
+@click.pass_context
+def import_book(ctx, file, fmt, dry_run, actor, as_json) -> None:
+    """MFD のアドレス帳を取り込む（全件成功か、何も変更しないかのどちらか）."""
+    app = get_app(ctx)
+    book = _read(file, fmt)
+    plan = plan_import(book, app.profile)
+    report = {
+        "file": file,
+        "format": plan.format,
+        "rows": len(book.rows),
+        "dry_run": dry_run,
+        "errors": [{"line": e.line, "message": e.message} for e in plan.errors],
+        "skipped": [{"line": line, "reason": why} for line, why in plan.skipped],
+        "warnings": plan.warnings,
+    }
+    if not plan.errors:
+        with app.session(dry_run=dry_run) as session:
+            result = apply_import(session, plan, actor or default_actor(), Path(file).name)
+        report.update(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            needs_review=[
+                {
+                    "line": c.line,
+                    "slot": c.slot,
+                    "name": c.name,
+                    "dial": c.dial,
+                    "problems": list(c.review_reasons),
+                    "reaches": c.reading.reaches if c.reading else None,
+                    "intended": c.reading.intended if c.reading else None,
+                    "explanation": c.reading.explanation if c.reading else "",
+                }
+                for c in result.needs_review
+            ],
+        )
+    if as_json:
+        emit_json(report)
+    else:
+        _print_import(report)
+    if plan.errors:
+        ctx.exit(1)
+
+
+def _print_import(report: dict) -> None:
+    click.echo(f"{report['file']}: {report['format']} 形式、ファクス宛先 {report['rows']} 件")
+    for warning in report["warnings"]:
+        click.echo(f"  注意: {warning}")
+    for skipped in report["skipped"]:
+        click.echo(f"  {skipped['line']} 行目: 対象外 — {skipped['reason']}")
+    if report["errors"]:
+        click.echo(f"エラー {len(report['errors'])} 件のため、何も取り込んでいません (nothing imported):", err=True)
+        for error in report["errors"]:
+            click.echo(f"  {error['line']} 行目: {error['message']}", err=True)
+        return
+    prefix = "【試行】変更はしていません — " if report["dry_run"] else ""
+    click.echo(
+        f"{prefix}新規 {len(report['created'])} 件 / 更新 {len(report['updated'])} 件 / "
+        f"変更なし {len(report['unchanged'])} 件"
+    )
+    if report["needs_review"]:
+        click.echo(f"要確認 (needs_review) {len(report['needs_review'])} 件 — 確認が済むまで送信には使えません:")
+        for item in report["needs_review"]:
+            click.echo(f"  {item['line']} 行目 登録番号 {item['slot']} {item['name']}: {', '.join(item['problems'])}")
+            if item["explanation"]:
+                click.echo(f"      {item['explanation']}")
+
+
+@directory_group.command("audit")
+@click.option("--from-file", "from_file", type=click.Path(exists=True, dir_okay=False), help="機器から出力したファイルを点検（読み取りのみ）")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default=None)
+@click.option("--as-of", "as_of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+@click.option("--stale-days", type=click.IntRange(min=1), default=None, help="この日数使われていない登録を長期未使用とする（既定 180）")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="作業用 CSV を書き出す")
+@config_option
+@click.pass_context
+def audit_command(ctx, from_file, fmt, as_of, stale_days, as_json, csv_path) -> None:
+    """全登録の一斉点検 (audit every speed dial; read-only)."""
+    app = get_app(ctx)
+    try:
+        as_of_date = parse_date(as_of) if as_of else dt.date.today()
+    except ValueError:
+        raise click.BadParameter(f"{as_of!r} は YYYY-MM-DD ではありません", param_hint="--as-of") from None
+    stale_days = stale_days or app.config.directory.stale_days
+    errors = []
+    if from_file:
+        book = _read(from_file, fmt)
+        plan = plan_import(book, app.profile)
+        items = [_file_item(c) for c in plan.candidates]
+        errors = [{"line": e.line, "message": e.message} for e in plan.errors]
+    else:
+        with app.session() as session:
+            items = audit_items(session, app.profile)
+    findings = audit(items, app.profile, as_of_date, stale_days)
+    if csv_path:
+        Path(csv_path).write_bytes(_worklist_csv(findings))
+    if as_json:
+        emit_json({"entries": len(items), "findings": [f.to_json() for f in findings], "errors": errors})
+        return
+    source = from_file or app.config.database.url
+    click.echo(f"一斉点検: {source}（{len(items)} 件、基準日 {as_of_date}、長期未使用 {stale_days} 日）")
+    for error in errors:
+        click.echo(f"  {error['line']} 行目: 読み取れません — {error['message']}")
+    if not findings:
+        click.echo("指摘はありません。")
+        return
+    rows = [[str(f.slot), f.name, LABELS_JA[f.code], f.detail] for f in findings]
+    click.echo(render_table(["登録番号", "宛先名", "指摘", "内容"], rows, max_width=90))
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    click.echo("集計: " + "、".join(f"{LABELS_JA[c]} {n}" for c, n in counts.items()))
+
+
+def _file_item(candidate) -> AuditItem:
+    return AuditItem(
+        slot=candidate.slot,
+        name=candidate.name,
+        dial=candidate.dial or None,
+        kind=candidate.kind,
+        extension=candidate.extension,
+        last_used=candidate.last_used,
+        verified_on=candidate.verified_on,
+    )
+
+
+def _worklist_csv(findings) -> bytes:
+    """A list an admin works through in a spreadsheet (UTF-8 with BOM so Excel reads Japanese)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["slot", "name", "code", "指摘", "内容", "reaches", "intended", "対応", "対応者", "対応日"])
+    for f in findings:
+        writer.writerow(
+            [f.slot, f.name, f.code, LABELS_JA[f.code], f.detail, f.reaches or "", f.intended or "", ACTIONS_JA[f.code], "", ""]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+@directory_group.command("export")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="出力先（省略時は標準出力）")
+@click.option("--encoding", type=click.Choice(["utf-8", "sjis"]), default="utf-8", help="generic と canon の文字コード")
+@config_option
+@click.pass_context
+def export_book(ctx, fmt, output, encoding) -> None:
+    """有効な登録を機器のアドレス帳形式で書き出す（ダイヤル文字列は正規の番号から生成）."""
+    app = get_app(ctx)
+    with app.session() as session:
+        rows = export_rows(session, app.profile)
+    generated = dt.datetime.now()
+    codec = "cp932" if encoding == "sjis" else "utf-8"
+    if fmt == "generic":
+        data = addressbook.write_generic(rows)
+        data = data.decode("utf-8").encode(codec)
+    elif fmt == "ricoh":
+        data = addressbook.write_ricoh(rows, generated.strftime("%m/%d/%Y %H:%M:%S"))
+    elif fmt == "canon":
+        data = addressbook.write_canon(rows, codec)
+    else:
+        data = addressbook.write_konica(rows, f"{generated:%Y}.{generated.month}.{generated.day} {generated:%H:%M:%S}")
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"{len(rows)} 件を {output} に書き出しました ({fmt})", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@directory_group.command("list")
+@click.option("--all", "include_retired", is_flag=True, help="廃止した登録も表示")
+@click.option("--search", default="", help="宛先名・組織・番号で絞り込む")
+@click.option("--json", "as_json", is_flag=True)
+@config_option
+@click.pass_context
+def list_command(ctx, include_retired, search, as_json) -> None:
+    """登録の一覧."""
+    app = get_app(ctx)
+    with app.session() as session:
+        entries = list_entries(session, include_retired, search)
+        rows = [(e, effective_dial(e, app.profile)) for e in entries]
+    if as_json:
+        emit_json([_entry_json(e, dial) for e, dial in rows])
+        return
+    click.echo(
+        render_table(
+            ["登録番号", "宛先名", "組織", "番号", "ダイヤル", "状態", "最終使用", "確認日"],
+            [
+                [
+                    str(e.slot), e.name, e.organization, display_number(e.e164) or (e.extension or ""),
+                    dial or "", STATUS_JA[e.status], str(e.last_used or ""), str(e.verified_on or ""),
+                ]
+                for e, dial in rows
+            ],
+        )
+    )
+
+
+def _entry_json(entry, dial) -> dict:
+    return {
+        "slot": entry.slot,
+        "name": entry.name,
+        "organization": entry.organization,
+        "kind": entry.kind,
+        "e164": entry.e164,
+        "extension": entry.extension,
+        "dial_string": dial,
+        "status": entry.status,
+        "review_reasons": entry.review_reasons,
+        "source_dial": entry.source_dial,
+        "last_used": entry.last_used.isoformat() if entry.last_used else None,
+        "verified_on": entry.verified_on.isoformat() if entry.verified_on else None,
+        "verified_by": entry.verified_by,
+        "version": entry.version,
+    }
+
+
+@directory_group.command("show")
+@click.argument("slot", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@config_option
+@click.pass_context
+def show_command(ctx, slot, as_json) -> None:
+    """一件の登録と変更履歴."""
+    app = get_app(ctx)
+    with app.session() as session:
+        entry = _entry_or_fail(session, slot)
+        data = _entry_json(entry, effective_dial(entry, app.profile))
+        data["history"] = [
+            {"at": c.at.isoformat(), "actor": c.actor, "action": c.action, "before": c.before, "after": c.after, "note": c.note}
+            for c in entry.changes
+        ]
+    if as_json:
+        emit_json(data)
+        return
+    for key in ("slot", "name", "organization", "kind", "e164", "extension", "dial_string", "status",
+                "review_reasons", "source_dial", "last_used", "verified_on", "verified_by"):
+        click.echo(f"{key}: {data[key]}")
+    click.echo("履歴 (history):")
+    for change in data["history"]:
+        changed = sorted(k for k in change["after"] if not change["before"] or change["before"].get(k) != change["after"][k])
+        click.echo(f"  {change['at']} {change['actor']} {change['action']}: {', '.join(changed)} {change['note']}")
+
+
+def _entry_or_fail(session, slot):
+    try:
+        return get_entry(session, slot)
+    except EntryNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _change(ctx, slot: int, actor: str | None, note: str = "", **changes) -> None:
+    app = get_app(ctx)
+    try:
+        with app.session() as session:
+            entry = change_entry(session, slot, actor or default_actor(), app.profile, note=note, **changes)
+            click.echo(f"登録番号 {entry.slot} {entry.name}: {STATUS_JA[entry.status]} "
+                       f"{display_number(entry.e164) or entry.extension or ''} (version {entry.version})")
+    except (ChangeRefused, DialStringError, EntryNotFound) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@directory_group.command("set")
+@click.argument("slot", type=int)
+@click.option("--fax", "dial", default=None, help="新しい番号（機器でダイヤルする形、例 0-03-5432-1111）")
+@click.option("--name", default=None)
+@click.option("--organization", default=None)
+@click.option("--kind", type=click.Choice(["external", "internal"]), default=None)
+@click.option("--extension", default=None)
+@click.option("--last-used", "last_used", default=None, help="YYYY-MM-DD")
+@click.option("--note", default="", help="変更理由")
+@click.option("--by", "actor", default=None)
+@config_option
+@click.pass_context
+def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, note, actor) -> None:
+    """登録を修正する（番号を変えると確認記録は消えます）."""
+    _change(ctx, slot, actor, note, dial=dial, name=name, organization=organization, kind=kind,
+            extension=extension, last_used=_date_option(last_used, "--last-used"))
+
+
+@directory_group.command("verify")
+@click.argument("slot", type=int)
+@click.option("--by", "verified_by", required=True, help="先方に番号を確認した職員")
+@click.option("--on", "verified_on", default=None, help="確認日 YYYY-MM-DD（既定: 今日）")
+@config_option
+@click.pass_context
+def verify_command(ctx, slot, verified_by, verified_on) -> None:
+    """先方に電話で番号を確認したことを記録する."""
+    on = _date_option(verified_on, "--on") or dt.date.today()
+    _change(ctx, slot, verified_by, "番号確認", verified_on=on, verified_by=verified_by)
+
+
+@directory_group.command("retire")
+@click.argument("slot", type=int)
+@click.option("--note", default="", help="廃止理由")
+@click.option("--by", "actor", default=None)
+@config_option
+@click.pass_context
+def retire_command(ctx, slot, note, actor) -> None:
+    """登録を廃止する（履歴は残ります）."""
+    _change(ctx, slot, actor, note, status="retired")
+
+
+def _date_option(value: str | None, name: str) -> dt.date | None:
+    try:
+        return parse_date(value) if value else None
+    except ValueError:
+        raise click.BadParameter(f"{value!r} は YYYY-MM-DD ではありません", param_hint=name) from None

@@ -1,0 +1,138 @@
+"""Configuration: a TOML file whose every key has a default, so no file is needed at all."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from directory.profile import DidRange, PbxProfile, ProfileError
+
+CONFIG_ENV = "FAXGATE_CONFIG"
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:///./faxgate.db"
+
+
+@dataclass(frozen=True)
+class PbxConfig:
+    outside_line: str = "0"
+    area_code: str = "03"
+    local_dialing: bool = True
+    extension_length: int = 4
+    did_ranges: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 2525
+    domain: str = "fax.example.jp"
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    host: str = "127.0.0.1"
+    port: int = 8025
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    url: str = "smtp://127.0.0.1:2526"
+    number_format: str = "e164"
+
+
+@dataclass(frozen=True)
+class DirectoryConfig:
+    stale_days: int = 180
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    format: str = "auto"  # auto: readable on a terminal, JSON otherwise
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class Config:
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    pbx: PbxConfig = field(default_factory=PbxConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    relay: RelayConfig = field(default_factory=RelayConfig)
+    directory: DirectoryConfig = field(default_factory=DirectoryConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    source: str = "(defaults)"
+
+    def pbx_profile(self) -> PbxProfile:
+        try:
+            return PbxProfile(
+                outside_line=self.pbx.outside_line,
+                area_code=self.pbx.area_code,
+                local_dialing=self.pbx.local_dialing,
+                extension_length=self.pbx.extension_length,
+                did_ranges=tuple(DidRange(**did) for did in self.pbx.did_ranges),
+            )
+        except (ProfileError, TypeError) as exc:
+            raise ConfigError(f"{self.source}: [pbx] {exc}") from exc
+
+
+_CHOICES = {
+    ("relay", "number_format"): {"e164", "national", "dial_string"},
+    ("logging", "format"): {"auto", "json", "console"},
+    ("logging", "level"): {"debug", "info", "warning", "error"},
+}
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read ``path`` (or $FAXGATE_CONFIG); with neither, the built-in defaults."""
+    path = path or os.environ.get(CONFIG_ENV)
+    if not path:
+        return Config()
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: configuration file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    return _build(data, str(file))
+
+
+def _build(data: dict[str, Any], source: str) -> Config:
+    sections = {f.name: f for f in fields(Config) if f.name != "source"}
+    built: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in sections:
+            raise ConfigError(f"{source}: unknown section [{name}] (known: {', '.join(sorted(sections))})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: [{name}] must be a table")
+        built[name] = _section(sections[name].default_factory, name, value, source)
+    config = Config(**built, source=source)
+    config.pbx_profile()  # validate now, not at first use
+    return config
+
+
+def _section(cls, name: str, values: dict[str, Any], source: str):
+    defaults = cls()
+    known = {f.name for f in fields(cls)}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key {key!r} in [{name}] (known: {', '.join(sorted(known))})")
+        expected = type(getattr(defaults, key))
+        if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+            raise ConfigError(
+                f"{source}: [{name}] {key} must be {expected.__name__}, not {type(value).__name__} {value!r}"
+            )
+        choices = _CHOICES.get((name, key))
+        if choices and value not in choices:
+            raise ConfigError(f"{source}: [{name}] {key} must be one of {sorted(choices)}, not {value!r}")
+    return cls(**values)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up everything faxgate needs on a fresh Debian 12 machine: system packages (when run as
+# root and missing) and a virtualenv in .venv with faxgate installed. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extra="${1:-}"   # "test" also installs what the test suite needs
+
+apt_packages=()
+if [ "$extra" = "test" ]; then
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
+fi
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "please install: ${apt_packages[*]} (apt-get install)" >&2
+    exit 1
+  fi
+  echo "== installing system packages: ${apt_packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+  # The tests start their own PostgreSQL servers; the packaged cluster is not needed.
+  command -v pg_ctlcluster >/dev/null && pg_ctlcluster 15 main stop 2>/dev/null || true
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv"
+  python3 -m venv .venv
+fi
+if [ "$extra" = "test" ]; then spec=".[test]"; else spec="."; fi
+echo "== installing faxgate ($spec)"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec" 2>&1 | grep -v -e '^WARNING: Location' -e '^$' || true

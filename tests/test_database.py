@@ -1,0 +1,65 @@
+"""Schema migrations and the directory on both databases: SQLite (embedded) and real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from gateway import db
+from gateway.schema import metadata
+from tests.conftest import FIXTURES
+
+
+def test_migrations_match_the_models(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path}/m.db")
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    db.upgrade(engine)  # safe to run again
+    assert db.current_revision(engine) == db.head_revision()
+
+
+def test_sqlite_is_durable_wal_with_foreign_keys(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path}/d.db")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_shared_database_must_be_upgraded_on_purpose(postgres_url):
+    engine = db.make_engine(postgres_url)
+    with pytest.raises(db.SchemaOutOfDate, match="faxgate db upgrade"):
+        db.ensure_schema(engine)
+
+
+def test_directory_on_postgresql(postgres_url, tmp_path):
+    """The same commands, through the installed console script, on a real PostgreSQL server."""
+    config = tmp_path / "pg.toml"
+    config.write_text(f'[database]\nurl = "{postgres_url}"\n', encoding="utf-8")
+
+    def faxgate(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "gateway", "--config", str(config), *args], capture_output=True, text=True, timeout=60
+        )
+
+    not_ready = faxgate("directory", "list")
+    assert not_ready.returncode == 1 and "faxgate db upgrade" in not_ready.stderr
+    assert faxgate("db", "upgrade").returncode == 0
+    assert faxgate("db", "upgrade").returncode == 0
+    imported = faxgate("directory", "import", str(FIXTURES / "addressbooks" / "konica_abbr.csv"), "--json")
+    assert imported.returncode == 0, imported.stderr
+    assert len(json.loads(imported.stdout)["created"]) == 7
+    fixed = faxgate("directory", "set", "3", "--fax", "0-03-5432-1111")
+    assert fixed.returncode == 0, fixed.stderr
+    shown = json.loads(faxgate("directory", "show", "3", "--json").stdout)
+    assert shown["status"] == "active" and len(shown["history"]) == 2
+    audit = json.loads(faxgate("directory", "audit", "--json", "--as-of", "2026-11-23").stdout)
+    assert audit["entries"] == 7
+    assert {f["code"] for f in audit["findings"] if f["slot"] == 11} >= {"emergency_or_service_number"}
