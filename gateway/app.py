@@ -12,6 +12,13 @@ from sqlalchemy.orm import Session
 from directory.profile import PbxProfile
 from gateway import db
 from gateway.config import Config
+from gateway.message import MessageLimits
+from gateway.notices import Notifier
+from gateway.policy import Policy, load_policy
+from gateway.relay import Relay, parse_relay_url
+from gateway.relay_hylafax import HylafaxRelay
+from gateway.relay_smtp import SmtpRelay
+from policies.pages import PageLimits, load_document
 
 
 class App:
@@ -21,6 +28,38 @@ class App:
     @cached_property
     def profile(self) -> PbxProfile:
         return self.config.pbx_profile()
+
+    @cached_property
+    def policy(self) -> Policy:
+        return load_policy(self.config.policy.file or None)
+
+    @cached_property
+    def message_limits(self) -> MessageLimits:
+        return MessageLimits(max_message_bytes=self.config.smtp.max_message_mb * 1024 * 1024)
+
+    @cached_property
+    def page_limits(self) -> PageLimits:
+        return PageLimits()
+
+    def load_document(self, data: bytes):
+        return load_document(data, self.page_limits)
+
+    @property
+    def public_url(self) -> str:
+        return self.config.http.public_url or f"http://{self.config.http.host}:{self.config.http.port}"
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        sender = self.config.mail.sender or f"faxgate@{self.config.smtp.domain}"
+        return Notifier(self.config.mail.url, sender, self.public_url)
+
+    @cached_property
+    def relay(self) -> Relay:
+        scheme, host, port = parse_relay_url(self.config.relay.url)
+        if scheme == "hylafax":
+            return HylafaxRelay(host, port)
+        sender = self.config.relay.sender or f"faxgate@{self.config.smtp.domain}"
+        return SmtpRelay(host, port, sender, self.config.relay.domain or host)
 
     @cached_property
     def engine(self) -> Engine:

@@ -36,18 +36,35 @@ class SmtpConfig:
     host: str = "127.0.0.1"
     port: int = 2525
     domain: str = "fax.example.jp"
+    tls_cert: str = ""  # PEM certificate and key: STARTTLS, and SMTP AUTH after it
+    tls_key: str = ""
+    max_message_mb: int = 25
 
 
 @dataclass(frozen=True)
 class HttpConfig:
     host: str = "127.0.0.1"
     port: int = 8025
+    public_url: str = ""  # the address staff open, for links in notices; default http://host:port
 
 
 @dataclass(frozen=True)
 class RelayConfig:
     url: str = "smtp://127.0.0.1:2526"
     number_format: str = "e164"
+    domain: str = ""  # right of @ in FAX=…@domain; default the relay host
+    sender: str = ""  # envelope sender; default faxgate@<smtp domain>
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    url: str = ""  # smtp://host:port for notices to staff; "" logs them instead
+    sender: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    file: str = ""  # "" = the shipped No. 371 policy
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,8 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     relay: RelayConfig = field(default_factory=RelayConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
     directory: DirectoryConfig = field(default_factory=DirectoryConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = "(defaults)"

@@ -22,6 +22,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -34,6 +35,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # SQLAlchemy, not the driver, starts transactions (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection) -> None:
+    """Take the write lock when a transaction starts: a transaction that read first and wrote
+    later could otherwise fail at once with 'database is locked' instead of waiting its turn."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:

@@ -1,0 +1,82 @@
+"""The HTTP API (FastAPI): JSON, `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from gateway import approvals
+from gateway.models import Job, User
+from gateway.users import user_for_token
+
+
+class ConfirmBody(BaseModel):
+    number: str = Field(min_length=1, max_length=64)
+
+
+class RejectBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def create_api(app) -> FastAPI:
+    api = FastAPI(title="faxgate", version="0.1.0", description="Fax-transmission safety gateway API")
+
+    def session_user(request: Request):
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "認証が必要です (Authorization: Bearer <token>)",
+                                headers={"WWW-Authenticate": "Bearer"})
+        with app.session() as session:
+            user = user_for_token(session, token.strip())
+            if user is None:
+                raise HTTPException(401, "トークンが無効です (invalid token)", headers={"WWW-Authenticate": "Bearer"})
+            return user.id
+
+    def load(session, job_id: str, user: User, to_read: bool = True) -> Job:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise HTTPException(404, "送信が見つかりません (no such job)")
+        if to_read and not _may_see(user, job):
+            raise HTTPException(403, "この送信を見る権限がありません")
+        return job
+
+    @api.get("/api/jobs/{job_id}")
+    def get_job(job_id: str, user_id: int = Depends(session_user)):
+        with app.session() as session:
+            job = load(session, job_id, session.get(User, user_id))
+            return approvals.job_json(session, job)
+
+    @api.post("/api/jobs/{job_id}/confirm")
+    def confirm_job(job_id: str, body: ConfirmBody, user_id: int = Depends(session_user)):
+        with app.session() as session:
+            user = session.get(User, user_id)
+            job = load(session, job_id, user, to_read=False)  # the confirmation rules answer 403 themselves
+            answer = approvals.confirm(session, job, user, body.number, app.policy)
+            result = approvals.job_json(session, job) if answer.status == 200 else None
+        if result is None:
+            return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
+        return result
+
+    @api.post("/api/jobs/{job_id}/reject")
+    def reject_job(job_id: str, body: RejectBody, user_id: int = Depends(session_user)):
+        with app.session() as session:
+            user = session.get(User, user_id)
+            job = load(session, job_id, user, to_read=False)
+            answer = approvals.reject(session, job, user, body.reason)
+            result = approvals.job_json(session, job) if answer.status == 200 else None
+        if result is None:
+            return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
+        return result
+
+    return api
+
+
+def _may_see(user: User, job: Job) -> bool:
+    """Submitters see their jobs, approvers their department's, admins and auditors all."""
+    return (
+        user.id == job.submitter_id
+        or user.role in ("admin", "auditor")
+        or (user.role == "approver" and user.department == job.department)
+    )

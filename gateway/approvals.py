@@ -1,0 +1,90 @@
+"""Confirming and rejecting jobs against the database: the rules of gateway.confirmation,
+applied to stored jobs, each attempt an audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from directory.schema import DirectoryEntry
+from gateway import auditlog, confirmation, jobs
+from gateway.models import Confirmation, Job, User
+from gateway.worker import as_utc, binding_of, given_of, utcnow
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    message_ja: str
+
+
+def job_json(session: Session, job: Job, now=None) -> dict:
+    now = now or utcnow()
+    entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+    binding = binding_of(job)
+    valid = {(g.user_id, g.role) for g in confirmation.valid_confirmations(given_of(job), binding, now, 10**6)}
+    return {
+        "id": job.id,
+        "state": job.state,
+        "created_at": as_utc(job.created_at).isoformat(),
+        "submitter": job.submitter_email,
+        "department": job.department,
+        "device": job.device,
+        "destination": {
+            "e164": job.e164,
+            "dial_string": job.dial_string,
+            "entry": {"id": entry.id, "slot": entry.slot, "name": entry.name, "organization": entry.organization,
+                      "status": entry.status, "version": entry.version,
+                      "verified_on": entry.verified_on.isoformat() if entry.verified_on else None} if entry else None,
+            "requested": job.recipient,
+        },
+        "document": {"sha256": job.content_sha256, "content_type": job.content_type, "filename": job.filename,
+                     "size": job.size, "pages": job.pages},
+        "findings": job.findings,
+        "reasons": job.reasons,
+        "confirmations": [
+            {"user": c.user.name, "role": c.role, "at": as_utc(c.at).isoformat(), "valid": (c.user_id, c.role) in valid}
+            for c in job.confirmations
+        ],
+        "rules": [{"run": r.run, "rule": r.rule, "outcome": r.outcome, "code": r.code, "reason": r.reason}
+                  for r in job.rule_results],
+        "attempts": job.attempts,
+        "relay_receipt": job.relay_receipt,
+    }
+
+
+def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Answer:
+    now = utcnow()
+    binding = binding_of(job)
+    decision = confirmation.decide(
+        state=job.state, submitter_id=job.submitter_id, job_department=job.department, binding=binding,
+        given=given_of(job), person=confirmation.Person(user.id, user.role, user.department),
+        number_ok=bool(job.e164) and confirmation.number_matches(entered, job.e164, job.dial_string),
+        now=now, ttl_hours=policy.confirmation_ttl_hours,
+    )
+    auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, decision.message_ja,
+                    status=decision.status, role=decision.as_role)
+    if decision.status != 200:
+        return Answer(decision.status, decision.message_ja)
+    job.confirmations.append(Confirmation(
+        user_id=user.id, role=decision.as_role, entered=entered[:64], content_sha256=binding.content_sha256,
+        e164=binding.e164, entry_version=binding.entry_version, policy_version=binding.policy_version, at=now,
+    ))
+    session.flush()
+    if confirmation.is_approved(given_of(job), binding, now, policy.confirmation_ttl_hours, policy.approvers):
+        job.next_attempt_at = None
+        jobs.move(session, job, "approved", f"user:{user.name}", "submitter and approver confirmed the destination")
+    return Answer(200, decision.message_ja)
+
+
+def reject(session: Session, job: Job, user: User, reason: str) -> Answer:
+    if job.state not in ("awaiting_confirmation", "approved", "blocked"):
+        return Answer(409, f"この送信は取り消せる状態ではありません（状態: {job.state}）")
+    may = user.id == job.submitter_id or (user.role == "approver" and user.department == job.department) or user.role == "admin"
+    if not may:
+        return Answer(403, "この送信を却下する権限がありません")
+    if not reason.strip():
+        return Answer(422, "却下の理由を入力してください")
+    jobs.move(session, job, "rejected", f"user:{user.name}", reason.strip()[:500])
+    return Answer(200, "却下しました")

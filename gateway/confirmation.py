@@ -1,0 +1,112 @@
+"""Two-person confirmation (countermeasures 4 and 5 of report No. 371), as plain rules.
+
+The submitter re-enters the destination first; then approvers other than the submitter, one
+confirmation each, re-enter it blind. Each confirmation is bound to the job's content hash,
+destination, directory entry version and policy version: a change to any voids it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+from directory.dialplan import DialStringError, dial_digits
+
+
+@dataclass(frozen=True)
+class Binding:
+    content_sha256: str
+    e164: str
+    entry_version: int | None
+    policy_version: str | None
+
+
+@dataclass(frozen=True)
+class Given:
+    user_id: int
+    role: str  # submitter | approver
+    binding: Binding
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    role: str  # staff | approver | admin | auditor
+    department: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: int  # 200 accepted | 403 may not confirm | 409 conflict | 422 number mismatch
+    message_ja: str
+    as_role: str | None = None
+
+
+def number_matches(entered: str, e164: str, dial_string: str | None) -> bool:
+    """Any common way of writing the same number: 03-5432-1111, 0354321111, +81 3 5432 1111,
+    or the dial string itself (0-03-5432-1111)."""
+    text = entered.strip()
+    if text.startswith("+"):
+        try:
+            parsed = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            return False
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == e164
+    try:
+        digits = dial_digits(text)
+    except DialStringError:
+        return False
+    parsed = phonenumbers.parse(e164)
+    national = "0" + phonenumbers.national_significant_number(parsed) if parsed.country_code == 81 else None
+    candidates = {e164[1:], national, re.sub(r"\D", "", dial_string or "")} - {None, ""}
+    return digits in candidates
+
+
+def valid_confirmations(given: list[Given], binding: Binding, now: dt.datetime, ttl_hours: float) -> list[Given]:
+    limit = dt.timedelta(hours=ttl_hours)
+    return [g for g in given if g.binding == binding and now - g.at <= limit]
+
+
+def decide(
+    *,
+    state: str,
+    submitter_id: int | None,
+    job_department: str,
+    binding: Binding,
+    given: list[Given],
+    person: Person,
+    number_ok: bool,
+    now: dt.datetime,
+    ttl_hours: float,
+) -> Decision:
+    if state != "awaiting_confirmation":
+        return Decision(409, f"この送信は確認待ちではありません（状態: {state}）")
+    valid = valid_confirmations(given, binding, now, ttl_hours)
+    submitter_done = any(g.role == "submitter" for g in valid)
+    if person.user_id == submitter_id:
+        if submitter_done:
+            return Decision(409, "依頼者の確認は済んでいます。承認者の確認を待っています")
+        as_role = "submitter"
+    else:
+        if person.role != "approver":
+            return Decision(403, "承認者の権限がないため確認できません")
+        if person.department != job_department:
+            return Decision(403, "他の部署の送信は確認できません")
+        if not submitter_done:
+            return Decision(409, "先に依頼者本人が宛先を再入力して確認してください")
+        if any(g.user_id == person.user_id for g in valid):
+            return Decision(409, "この送信はすでに確認済みです。別の承認者の確認が必要です")
+        as_role = "approver"
+    if not number_ok:
+        return Decision(422, "入力した番号が送信先と一致しません。宛先を確かめてください（報告第371号の誤送信防止）")
+    return Decision(200, "確認しました", as_role)
+
+
+def is_approved(given: list[Given], binding: Binding, now: dt.datetime, ttl_hours: float, approvers: int) -> bool:
+    valid = valid_confirmations(given, binding, now, ttl_hours)
+    approver_ids = {g.user_id for g in valid if g.role == "approver"}
+    return any(g.role == "submitter" for g in valid) and len(approver_ids) >= approvers

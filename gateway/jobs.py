@@ -1,0 +1,65 @@
+"""The one owner of job state: creation, every transition (each an audit event), atomic claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway import auditlog
+from gateway.jobstates import check_transition
+from gateway.models import Job, JobBlob
+
+
+def new_job_id() -> str:
+    """Date for people reading it, 48 random bits so concurrent gateways never collide."""
+    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%d}-{secrets.token_hex(6)}"
+
+
+def create_job(session: Session, *, message: bytes, document: bytes, actor: str, **fields) -> Job:
+    job = Job(id=new_job_id(), state="received", **fields)
+    job.blobs = JobBlob(message=message, document=document)
+    session.add(job)
+    auditlog.append(
+        session, actor, "job.received", job.id, "",
+        recipient=job.recipient, sha256=job.content_sha256, size=job.size, device=job.device,
+        submitter=job.submitter_email, identity=job.identity_source,
+    )
+    return job
+
+
+def move(session: Session, job: Job, new_state: str, actor: str, reason: str = "", **data) -> None:
+    check_transition(job.state, new_state)
+    old = job.state
+    job.state = new_state
+    auditlog.append(session, actor, f"job.{new_state}", job.id, reason, previous=old, **data)
+
+
+def claim(session: Session, job_id: str, from_state: str, to_state: str, actor: str, reason: str = "") -> bool:
+    """One conditional UPDATE: of any number of workers or processes, exactly one wins."""
+    check_transition(from_state, to_state)
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == from_state)
+        .values(state=to_state, version=Job.version + 1, updated_at=dt.datetime.now(dt.timezone.utc))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    auditlog.append(session, actor, f"job.{to_state}", job_id, reason, previous=from_state)
+    return True
+
+
+def due_ids(session: Session, state: str, limit: int = 10, now: dt.datetime | None = None) -> list[str]:
+    query = select(Job.id).where(Job.state == state).order_by(Job.created_at).limit(limit)
+    if now is not None:
+        query = query.where((Job.next_attempt_at.is_(None)) | (Job.next_attempt_at <= now))
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def document_of(session: Session, job_id: str) -> bytes:
+    return session.scalar(select(JobBlob.document).where(JobBlob.job_id == job_id))

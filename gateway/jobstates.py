@@ -1,0 +1,45 @@
+"""The job life cycle: the states of interfaces.md and the only moves between them."""
+
+from __future__ import annotations
+
+STATES = (
+    "received",
+    "screening",
+    "blocked",
+    "awaiting_confirmation",
+    "approved",
+    "sending",
+    "sent",
+    "failed",
+    "rejected",
+    "expired",
+    "delivery_unknown",
+)
+FINAL = frozenset({"sent", "failed", "rejected", "expired"})
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "received": frozenset({"screening"}),
+    # A screening interrupted by a crash is picked up again from the start.
+    "screening": frozenset({"blocked", "awaiting_confirmation", "received"}),
+    "blocked": frozenset({"screening", "rejected", "expired"}),
+    "awaiting_confirmation": frozenset({"approved", "rejected", "expired", "screening"}),
+    "approved": frozenset({"sending", "awaiting_confirmation", "rejected", "expired"}),
+    # The fax server refused for now: back to approved to be retried after a pause.
+    "sending": frozenset({"sent", "failed", "approved", "delivery_unknown"}),
+    "delivery_unknown": frozenset({"sent", "failed"}),
+    "sent": frozenset(),
+    "failed": frozenset(),
+    "rejected": frozenset(),
+    "expired": frozenset(),
+}
+
+
+class TransitionRefused(ValueError):
+    def __init__(self, current: str, new: str):
+        super().__init__(f"a job cannot go from {current} to {new}")
+        self.current, self.new = current, new
+
+
+def check_transition(current: str, new: str) -> None:
+    if new not in TRANSITIONS.get(current, ()):
+        raise TransitionRefused(current, new)

@@ -1,0 +1,95 @@
+"""The policy file (TOML): what blocks, what needs approval, time limits. Validated with errors
+that name the file and key; its version (label + content hash) is bound into confirmations."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_POLICY = Path(__file__).with_name("default_policy.toml")
+RULE_NAMES = (
+    "destination_dialable",
+    "in_directory",
+    "entry_reviewed",
+    "entry_not_retired",
+    "entry_not_stale",
+    "internal_uses_extension",
+    "document_readable",
+    "personal_data",
+)
+
+
+class PolicyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: str
+    broadcast: bool
+    stale_days: int
+    shadow: frozenset[str]
+    approvers: int
+    confirmation_ttl_hours: float
+    job_ttl_hours: float
+    max_attempts: int
+    backoff_seconds: tuple[int, ...]
+
+
+_SCHEMA = {
+    "intake": {"broadcast": bool},
+    "screening": {"stale_days": int, "shadow": list},
+    "confirmation": {"approvers": int, "confirmation_ttl_hours": (int, float), "job_ttl_hours": (int, float)},
+    "relay": {"max_attempts": int, "backoff_seconds": list},
+}
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    file = Path(path) if path else DEFAULT_POLICY
+    try:
+        raw = file.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"{file}: policy file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{file}: not valid TOML: {exc}") from None
+    values: dict = {}
+    for key, value in data.items():
+        if key == "version":
+            if not isinstance(value, str) or not value:
+                raise PolicyError(f"{file}: version must be a non-empty string")
+            continue
+        if key not in _SCHEMA or not isinstance(value, dict):
+            raise PolicyError(f"{file}: unknown section [{key}] (known: {', '.join(_SCHEMA)})")
+        for name, item in value.items():
+            expected = _SCHEMA[key].get(name)
+            if expected is None:
+                raise PolicyError(f"{file}: unknown key {name!r} in [{key}]")
+            if isinstance(item, bool) and expected is not bool or not isinstance(item, expected):
+                raise PolicyError(f"{file}: [{key}] {name} has the wrong type ({type(item).__name__})")
+            values[name] = item
+    defaults = tomllib.loads(DEFAULT_POLICY.read_text(encoding="utf-8")) if file != DEFAULT_POLICY else data
+    merged = {name: item for section in _SCHEMA for name, item in defaults.get(section, {}).items()} | values
+    unknown_rules = set(merged["shadow"]) - set(RULE_NAMES)
+    if unknown_rules:
+        raise PolicyError(f"{file}: [screening] shadow names unknown rules: {', '.join(sorted(unknown_rules))}")
+    if merged["approvers"] < 1:
+        raise PolicyError(f"{file}: [confirmation] approvers must be at least 1 (two people check every fax)")
+    if merged["max_attempts"] < 1 or not merged["backoff_seconds"] or any(
+        not isinstance(s, int) or s < 0 for s in merged["backoff_seconds"]
+    ):
+        raise PolicyError(f"{file}: [relay] max_attempts ≥ 1 and backoff_seconds a list of seconds")
+    label = data.get("version", "custom")
+    return Policy(
+        version=f"{label}+{hashlib.sha256(raw).hexdigest()[:12]}",
+        broadcast=merged["broadcast"],
+        stale_days=merged["stale_days"],
+        shadow=frozenset(merged["shadow"]),
+        approvers=merged["approvers"],
+        confirmation_ttl_hours=float(merged["confirmation_ttl_hours"]),
+        job_ttl_hours=float(merged["job_ttl_hours"]),
+        max_attempts=merged["max_attempts"],
+        backoff_seconds=tuple(merged["backoff_seconds"]),
+    )

@@ -1,0 +1,230 @@
+"""The screening chain: small named rules in one declarative table, each recording pass/hit and
+a reason. Plain Python: lookups and the document loader are handed in.
+
+A hit blocks or holds the job; a rule that raises holds it (fail closed). A rule named in the
+policy's ``shadow`` list records what it would have done and the job continues.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from directory.dialplan import dial_string_for, extension_for, read_dial_string
+from directory.profile import PbxProfile
+from gateway.addressing import DestinationRequest
+from gateway.policy import Policy
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: int
+    slot: int
+    name: str
+    organization: str
+    kind: str
+    status: str
+    e164: str | None
+    extension: str | None
+    last_used: dt.date | None
+    verified_on: dt.date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    message_ja: str
+    message_en: str
+
+
+@dataclass
+class Subject:
+    """What the rules look at, and what they establish about the job as they go."""
+
+    request: DestinationRequest
+    document: bytes
+    today: dt.date
+    e164: str | None = None
+    dial_string: str | None = None
+    entry: EntryView | None = None
+    pages: int | None = None
+    findings: list[dict] = field(default_factory=list)
+    page_texts: list[str | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Tools:
+    profile: PbxProfile
+    policy: Policy
+    entry_by_slot: Callable[[int], EntryView | None]
+    entries_by_number: Callable[[str], list[EntryView]]
+    load_document: Callable[[bytes], object]  # policies.pages.load_document with limits bound
+    find_personal_data: Callable[[str], list]
+
+
+Rule = Callable[[Subject, Tools], Hit | None]
+
+
+def destination_dialable(subject: Subject, tools: Tools) -> Hit | None:
+    request = subject.request
+    if request.kind == "speed_dial":
+        entry = tools.entry_by_slot(request.slot)
+        if entry is None or not (entry.e164 or entry.extension):
+            return Hit("not_in_directory", f"短縮番号 {request.slot} は宛先表に登録されていません",
+                       f"speed dial {request.slot} is not in the directory")
+        subject.entry, subject.e164 = entry, entry.e164
+    elif request.kind == "dial":
+        reading = read_dial_string(request.dial, tools.profile)
+        if reading.blocked:
+            return Hit("undialable", reading.explanation, f"dial string {request.dial} must not be dialled")
+        subject.e164 = reading.reaches
+    else:
+        subject.e164 = request.e164
+    if subject.e164:
+        subject.dial_string = dial_string_for(subject.e164, tools.profile)
+    return None
+
+
+_STATUS_ORDER = {"active": 0, "needs_review": 1, "retired": 2}
+
+
+def in_directory(subject: Subject, tools: Tools) -> Hit | None:
+    if subject.entry is None and subject.e164:
+        entries = sorted(tools.entries_by_number(subject.e164), key=lambda e: (_STATUS_ORDER[e.status], e.slot))
+        subject.entry = entries[0] if entries else None
+    if subject.entry is None:
+        return Hit(
+            "not_in_directory",
+            "この番号は承認済みの宛先表にありません。宛先表への登録（管理者による確認）を依頼してください",
+            "the number is not in the approved directory",
+        )
+    return None
+
+
+def entry_reviewed(subject: Subject, tools: Tools) -> Hit | None:
+    if subject.entry.status == "needs_review":
+        return Hit("needs_review", f"宛先表の登録 {subject.entry.slot}（{subject.entry.name}）は確認待ちのため使えません。"
+                   "管理者に登録内容の確認を依頼してください", "the directory entry awaits review")
+    return None
+
+
+def entry_not_retired(subject: Subject, tools: Tools) -> Hit | None:
+    if subject.entry.status == "retired":
+        return Hit("retired", f"宛先表の登録 {subject.entry.slot}（{subject.entry.name}）は廃止されています。"
+                   "現在の番号を先方に確認してください", "the directory entry is retired")
+    return None
+
+
+def entry_not_stale(subject: Subject, tools: Tools) -> Hit | None:
+    entry = subject.entry
+    last = max((d for d in (entry.last_used, entry.verified_on) if d), default=None)
+    if last is None or (subject.today - last).days > tools.policy.stale_days:
+        since = f"{last.isoformat()} 以降" if last else "これまで"
+        return Hit("stale", f"登録 {entry.slot}（{entry.name}）は{since}使用・確認されていません（基準 {tools.policy.stale_days} 日）。"
+                   "番号が変わっていないか先方に確認し、管理者に確認日の記録を依頼してください",
+                   f"the entry was not used or verified within {tools.policy.stale_days} days")
+    return None
+
+
+def internal_uses_extension(subject: Subject, tools: Tools) -> Hit | None:
+    """In-house destinations are dialled by extension, never through the public network."""
+    entry = subject.entry
+    extension = entry.extension if entry.kind == "internal" else None
+    extension = extension or (subject.e164 and extension_for(subject.e164, tools.profile))
+    if extension:
+        subject.dial_string = extension
+    elif entry.kind == "internal":
+        return Hit("internal_without_extension", f"庁内の宛先 {entry.name} に内線番号が登録されていません",
+                   "in-house destination without an extension")
+    if subject.e164 is None:
+        subject.e164 = entry.e164
+    return None
+
+
+def document_readable(subject: Subject, tools: Tools) -> Hit | None:
+    from policies.pages import DocumentUnreadable
+
+    try:
+        document = tools.load_document(subject.document)
+    except DocumentUnreadable as exc:
+        return Hit(f"document_{exc.code}", exc.message_ja, exc.message_en)
+    subject.pages = len(document.pages)
+    subject.page_texts = [page.text for page in document.pages]
+    return None
+
+
+def personal_data(subject: Subject, tools: Tools) -> Hit | None:
+    unread = [n for n, text in enumerate(subject.page_texts, start=1) if text is None]
+    for number, text in enumerate(subject.page_texts, start=1):
+        for finding in tools.find_personal_data(text or ""):
+            subject.findings.append(
+                {"page": number, "category": finding.category, "sensitive": finding.sensitive,
+                 "masked": finding.masked, "text": finding.shown, "bbox": None, "source": "text"}
+            )
+    unmasked = [f for f in subject.findings if not f["masked"]]
+    if unmasked:
+        where = "、".join(f"{f['page']}ページの{f['category']}（{f['text']}）" for f in unmasked[:5])
+        return Hit("personal_data", f"マスキングされていない個人情報があります: {where}。"
+                   "個人情報はファクスで送らず、どうしても必要なら黒塗りしてから送り直してください",
+                   "unmasked personal data on the pages")
+    if unread:
+        return Hit("pages_not_readable", f"{', '.join(map(str, unread))}ページに文字情報がなく、個人情報の有無を確認できません"
+                   "（画像の読み取りは未対応）。文字情報のあるPDFで送り直してください",
+                   "pages without a text layer cannot be checked yet")
+    return None
+
+
+# The chain: rule, and what a hit does. Order matters: later rules rely on what earlier ones found.
+CHAIN: tuple[tuple[str, Rule, str], ...] = (
+    ("destination_dialable", destination_dialable, "block"),
+    ("in_directory", in_directory, "block"),
+    ("entry_reviewed", entry_reviewed, "block"),
+    ("entry_not_retired", entry_not_retired, "block"),
+    ("entry_not_stale", entry_not_stale, "block"),
+    ("internal_uses_extension", internal_uses_extension, "block"),
+    ("document_readable", document_readable, "hold"),
+    ("personal_data", personal_data, "block"),
+)
+
+
+@dataclass(frozen=True)
+class RuleRecord:
+    rule: str
+    outcome: str  # pass | hit | shadow | error
+    action: str  # continue | block | hold
+    code: str | None
+    reason: str
+
+
+@dataclass
+class Outcome:
+    state: str  # blocked | awaiting_confirmation
+    records: list[RuleRecord]
+    reasons: list[dict]
+
+
+def run_chain(subject: Subject, tools: Tools, chain=CHAIN) -> Outcome:
+    records: list[RuleRecord] = []
+    reasons: list[dict] = []
+    for name, rule, action in chain:
+        try:
+            hit = rule(subject, tools)
+        except Exception as exc:  # fail closed: a broken rule holds the job
+            records.append(RuleRecord(name, "error", "hold", "screening_error", f"{type(exc).__name__}"))
+            reasons.append({"rule": name, "code": "screening_error", "action": "hold",
+                            "message_ja": "点検中にエラーが起きたため保留しました。管理者に連絡してください",
+                            "message_en": f"screening rule {name} failed"})
+            return Outcome("blocked", records, reasons)
+        if hit is None:
+            records.append(RuleRecord(name, "pass", "continue", None, ""))
+            continue
+        if name in tools.policy.shadow:
+            records.append(RuleRecord(name, "shadow", "continue", hit.code, hit.message_ja))
+            continue
+        records.append(RuleRecord(name, "hit", action, hit.code, hit.message_ja))
+        reasons.append({"rule": name, "code": hit.code, "action": action,
+                        "message_ja": hit.message_ja, "message_en": hit.message_en})
+        return Outcome("blocked", records, reasons)
+    return Outcome("awaiting_confirmation", records, reasons)

@@ -1,0 +1,134 @@
+"""`faxgate serve`: SMTP intake, web/API and worker in one process, or any of them alone."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import ssl
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+import uvicorn
+from aiosmtpd.smtp import SMTP
+
+from gateway.api import create_api
+from gateway.intake import DeviceAuthenticator, DeviceRegistry, Intake
+from gateway.worker import Worker
+
+log = structlog.get_logger("faxgate.serve")
+DEVICE_REFRESH_SECONDS = 30
+
+
+class Gateway:
+    def __init__(self, app, smtp: bool = True, http: bool = True, worker: bool = True):
+        self.app, self.want_smtp, self.want_http, self.want_worker = app, smtp, http, worker
+        self.stop_event = threading.Event()
+        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="intake")
+        self.registry = DeviceRegistry(app)
+        self.smtp_server: asyncio.AbstractServer | None = None
+        self.http_server: uvicorn.Server | None = None
+        self.http_task: asyncio.Task | None = None
+        self.refresh_task: asyncio.Task | None = None
+        self.worker_thread: threading.Thread | None = None
+        self.smtp_port: int | None = None
+        self.http_port: int | None = None
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        smtp = self.app.config.smtp
+        if not smtp.tls_cert:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(smtp.tls_cert, smtp.tls_key or None)
+        return context
+
+    async def start(self) -> None:
+        app = self.app
+        app.engine  # migrate (SQLite) or check the schema before anything listens
+        app.policy
+        loop = asyncio.get_running_loop()
+        if self.want_smtp:
+            await loop.run_in_executor(self.executor, self.registry.refresh)
+            intake = Intake(app, self.registry, self.executor)
+            tls = self._tls_context()
+            smtp = app.config.smtp
+
+            def protocol():
+                return SMTP(
+                    intake, hostname=smtp.domain, data_size_limit=app.message_limits.max_message_bytes,
+                    enable_SMTPUTF8=True, tls_context=tls, auth_require_tls=True,
+                    authenticator=DeviceAuthenticator(self.registry), timeout=120,
+                )
+
+            self.smtp_server = await loop.create_server(protocol, host=smtp.host, port=smtp.port)
+            self.smtp_port = self.smtp_server.sockets[0].getsockname()[1]
+            self.refresh_task = asyncio.create_task(self._refresh_devices())
+            log.info("smtp_listening", host=smtp.host, port=self.smtp_port, starttls=tls is not None)
+        if self.want_http:
+            config = uvicorn.Config(create_api(app), host=app.config.http.host, port=app.config.http.port,
+                                    log_config=None, access_log=False, lifespan="off")
+            self.http_server = uvicorn.Server(config)
+            self.http_task = asyncio.create_task(self.http_server.serve())
+            while not self.http_server.started:
+                await asyncio.sleep(0.02)
+                if self.http_task.done():
+                    self.http_task.result()  # raises what stopped uvicorn (e.g. port in use)
+                    raise RuntimeError("the web server stopped while starting")
+            self.http_port = self.http_server.servers[0].sockets[0].getsockname()[1]
+            log.info("http_listening", host=app.config.http.host, port=self.http_port)
+        if self.want_worker:
+            self.worker_thread = threading.Thread(target=Worker(app).run, args=(self.stop_event,), name="worker", daemon=True)
+            self.worker_thread.start()
+
+    async def _refresh_devices(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(DEVICE_REFRESH_SECONDS)
+            try:
+                await loop.run_in_executor(self.executor, self.registry.refresh)
+            except Exception:
+                log.exception("device_refresh_failed")
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.smtp_server:
+            self.smtp_server.close()
+            await self.smtp_server.wait_closed()
+        if self.refresh_task:
+            self.refresh_task.cancel()
+        if self.http_server:
+            self.http_server.should_exit = True
+            await asyncio.wait_for(self.http_task, 10)
+        if self.worker_thread:
+            await asyncio.get_running_loop().run_in_executor(None, self.worker_thread.join, 30)
+        self.executor.shutdown(wait=True)
+
+
+async def serve_forever(gateway: Gateway) -> None:
+    await gateway.start()
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopped.set)
+    await stopped.wait()
+    log.info("stopping")
+    await gateway.stop()
+
+
+class BackgroundGateway:
+    """The gateway on its own event loop in a thread: for tests and benchmarks."""
+
+    def __init__(self, app, **parts):
+        self.gateway = Gateway(app, **parts)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> Gateway:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.gateway.start(), self.loop).result(30)
+        return self.gateway
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self.gateway.stop(), self.loop).result(60)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

@@ -1,0 +1,79 @@
+"""Staff accounts and API tokens (argon2 for passwords; tokens stored only as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, InvalidHashError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway import auditlog
+from gateway.models import ApiToken, User
+
+ROLES = ("staff", "approver", "admin", "auditor")
+_hasher = PasswordHasher()
+
+
+class UserError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def add_user(session: Session, name: str, role: str, email: str, department: str, password: str | None, actor: str) -> User:
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    email = email.strip().lower()
+    if "@" not in email or any(c.isspace() for c in email):
+        raise UserError(f"{email!r} はメールアドレスではありません (not an e-mail address)")
+    if session.scalar(select(User).where((User.name == name) | (User.email == email))):
+        raise UserError(f"利用者 {name} またはメールアドレス {email} は登録済みです (already exists)")
+    user = User(name=name, role=role, email=email, department=department,
+                password_hash=hash_password(password) if password else None)
+    session.add(user)
+    session.flush()
+    auditlog.append(session, actor, "user.added", f"user:{name}", "", role=role, department=department, email=email)
+    return user
+
+
+def user_by_name(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise UserError(f"利用者 {name} はいません (no such user)")
+    return user
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower(), User.active.is_(True)))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def new_token(session: Session, user: User, actor: str) -> str:
+    token = "fgt_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_sha256=_digest(token)))
+    auditlog.append(session, actor, "user.token_issued", f"user:{user.name}")
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked.is_(False)))
+    if row is None or not row.user.active:
+        return None
+    return row.user

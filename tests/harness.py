@@ -1,0 +1,178 @@
+"""Real peers for gateway tests: an aiosmtpd fax server and mail sink on loopback, an app on a
+fresh SQLite database, staff, a directory, and a running gateway."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import smtplib
+import socket
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from directory.addressbook import read_book
+from directory.importer import plan_import
+from directory.store import apply_import
+from gateway.app import App
+from gateway.config import Config, DatabaseConfig, HttpConfig, MailConfig, PolicyConfig, RelayConfig, SmtpConfig
+from gateway.users import add_user, new_token
+
+DOMAIN = "fax.example.jp"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+
+    @property
+    def message(self):
+        return email.message_from_bytes(self.content, policy=email.policy.default)
+
+    def attachment(self) -> bytes:
+        parts = [p for p in self.message.iter_attachments()]
+        assert len(parts) == 1
+        return parts[0].get_content()
+
+
+@dataclass
+class SinkHandler:
+    """Stores what it receives; ``refuse`` makes it answer with that reply instead."""
+
+    received: list[Received] = field(default_factory=list)
+    refuse: str | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return self.refuse
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 2.0.0 Ok: queued"
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (the fax server, or the mail server for notices)."""
+
+    def __init__(self, port: int | None = None):
+        self.handler = SinkHandler()
+        self.port = port or free_port()
+        self.controller: Controller | None = None
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def start(self) -> "SmtpSink":
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_for(self, count: int, timeout: float = 20) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count:
+            assert time.monotonic() < deadline, f"expected {count} message(s), got {len(self.received)}"
+            time.sleep(0.05)
+        return self.received
+
+
+def make_config(tmp_path: Path, fax_port: int, mail_port: int, policy_text: str | None = None, **smtp) -> Config:
+    policy_file = ""
+    if policy_text is not None:
+        policy_path = tmp_path / "policy.toml"
+        policy_path.write_text(policy_text, encoding="utf-8")
+        policy_file = str(policy_path)
+    return Config(
+        database=DatabaseConfig(url=f"sqlite:///{tmp_path}/faxgate.db"),
+        smtp=SmtpConfig(host="127.0.0.1", port=0, domain=DOMAIN, **smtp),
+        http=HttpConfig(host="127.0.0.1", port=0),
+        relay=RelayConfig(url=f"smtp://127.0.0.1:{fax_port}", domain="faxserver.example.jp"),
+        mail=MailConfig(url=f"smtp://127.0.0.1:{mail_port}"),
+        policy=PolicyConfig(file=policy_file),
+    )
+
+
+DIRECTORY_CSV = (
+    "slot,name,organization,fax,last_used,kind,extension,verified_on\n"
+    "1,子ども家庭支援係,世田谷区,0-03-5432-1111,{today},external,,{today}\n"
+    "2,確認待ちの登録,株式会社あおぞら,03-5432-2222,{today},external,,\n"
+    "3,古い登録,旧事務所,0-03-5432-3333,2020-01-01,external,,2020-01-01\n"
+    "4,国保課,世田谷区,0-03-6000-1234,{today},internal,1234,{today}\n"
+)
+
+
+def seed(app: App) -> dict[str, str]:
+    """Staff of one department and another, a directory; returns API tokens by user name."""
+    tokens = {}
+    with app.session() as session:
+        people = [
+            ("sato", "staff", "sato@city.example.jp", "保健福祉課"),
+            ("suzuki", "approver", "suzuki@city.example.jp", "保健福祉課"),
+            ("tanaka", "approver", "tanaka@city.example.jp", "保健福祉課"),
+            ("kato", "approver", "kato@city.example.jp", "区民課"),
+            ("ito", "approver", "ito@city.example.jp", "保健福祉課"),
+        ]
+        for name, role, mail, department in people:
+            tokens[name] = new_token(session, add_user(session, name, role, mail, department, None, "test"), "test")
+        book = read_book(DIRECTORY_CSV.format(today=dt.date.today().isoformat()).encode(), "generic")
+        apply_import(session, plan_import(book, app.profile), "test", "seed")
+    return tokens
+
+
+def fax_message(document: bytes, to: str = f"FAX=+81354321111@{DOMAIN}", sender: str = "sato@city.example.jp",
+                filename: str = "application.pdf", maintype: str = "application", subtype: str = "pdf") -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, "fax"
+    message.set_content("送付します。")
+    message.add_attachment(document, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+def submit(port: int, message: EmailMessage, rcpt: list[str] | None = None) -> tuple[int, str]:
+    """Send one message with smtplib; returns the final reply (code, text)."""
+    rcpt = rcpt or [message["To"]]
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.ehlo("mfd-3f.city.example.jp")
+        code, text = client.mail(message["From"])
+        if code != 250:
+            return code, text.decode()
+        for address in rcpt:
+            code, text = client.rcpt(address)
+            if code not in (250, 251):
+                return code, text.decode()
+        code, text = client.data(message.as_bytes(policy=email.policy.SMTP))
+        return code, text.decode()
+
+
+def wait_state(app: App, job_id: str, states: set[str], timeout: float = 30) -> str:
+    from gateway.models import Job
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.session() as session:
+            state = session.get(Job, job_id).state
+        if state in states:
+            return state
+        assert time.monotonic() < deadline, f"job {job_id} stuck in {state}, expected {states}"
+        time.sleep(0.05)
+
+
+def queued_id(reply: tuple[int, str]) -> str:
+    code, text = reply
+    assert code == 250 and "queued as" in text, reply
+    return text.rsplit(" ", 1)[1]

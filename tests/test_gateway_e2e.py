@@ -1,0 +1,228 @@
+"""End to end: a real SMTP client (smtplib) submits to the running gateway, the worker screens,
+people confirm through the HTTP API, and a real SMTP server (aiosmtpd) plays the fax server."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import time
+
+import httpx
+import pytest
+
+from gateway.app import App
+from gateway.models import Job
+from gateway.serve import BackgroundGateway
+from tests import docgen
+from tests.harness import (
+    DOMAIN,
+    SmtpSink,
+    fax_message,
+    make_config,
+    queued_id,
+    seed,
+    submit,
+    wait_state,
+)
+
+CLEAN = [[(20, 20, "送付のご案内", 16), (20, 40, "会議資料を送付します。担当: 保健福祉課 佐藤", 11)]]
+FAST_RETRY = 'version = "test"\n[relay]\nmax_attempts = 3\nbackoff_seconds = [1]\n'
+
+
+@pytest.fixture
+def peers():
+    fax, mail = SmtpSink().start(), SmtpSink().start()
+    yield fax, mail
+    fax.stop()
+    mail.stop()
+
+
+@pytest.fixture
+def world(tmp_path, peers, request):
+    fax, mail = peers
+    policy = getattr(request, "param", None)
+    app = App(make_config(tmp_path, fax.port, mail.port, policy_text=policy))
+    tokens = seed(app)
+    with BackgroundGateway(app) as gateway:
+        yield app, gateway, tokens, fax, mail
+
+
+def api(gateway, token: str) -> httpx.Client:
+    return httpx.Client(base_url=f"http://127.0.0.1:{gateway.http_port}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def test_clean_job_is_confirmed_by_two_people_and_relayed_exactly(world):
+    app, gateway, tokens, fax, mail = world
+    document = docgen.text_pdf(CLEAN)
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(document)))
+    assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+
+    submitter, approver = api(gateway, tokens["sato"]), api(gateway, tokens["suzuki"])
+    job = submitter.get(f"/api/jobs/{job_id}").json()
+    assert job["destination"]["e164"] == "+81354321111"
+    assert job["destination"]["dial_string"] == "0-03-5432-1111"
+    assert job["destination"]["entry"]["slot"] == 1
+    assert job["findings"] == [] and job["reasons"] == []
+
+    assert approver.post(f"/api/jobs/{job_id}/confirm", json={"number": "03-5432-1111"}).status_code == 409, \
+        "the submitter confirms first"
+    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "03-5432-1112"}).status_code == 422
+    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "03 5432 1111"}).status_code == 200
+    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 409
+    answer = approver.post(f"/api/jobs/{job_id}/confirm", json={"number": "+81 3-5432-1111"})
+    assert answer.status_code == 200 and answer.json()["state"] in ("approved", "sending", "sent")
+
+    assert wait_state(app, job_id, {"sent"}) == "sent"
+    [relayed] = fax.wait_for(1)
+    assert relayed.rcpt_tos == ["FAX=+81354321111@faxserver.example.jp"]
+    assert hashlib.sha256(relayed.attachment()).hexdigest() == hashlib.sha256(document).hexdigest()
+    assert relayed.message["Message-ID"] == f"<{job_id}@{DOMAIN}>"
+    notices = [m.message["Subject"] for m in mail.wait_for(2)]
+    assert any("確認をお願いします" in s for s in notices) and any("送信しました" in s for s in notices)
+    final = submitter.get(f"/api/jobs/{job_id}").json()
+    assert {(c["user"], c["role"], c["valid"]) for c in final["confirmations"]} == {
+        ("sato", "submitter", True), ("suzuki", "approver", True)
+    }
+
+
+def test_not_in_directory_is_blocked_and_the_submitter_told(world):
+    app, gateway, tokens, fax, mail = world
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN), to=f"FAX=+81398765432@{DOMAIN}")))
+    assert wait_state(app, job_id, {"blocked", "awaiting_confirmation"}) == "blocked"
+    job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
+    assert [r["code"] for r in job["reasons"]] == ["not_in_directory"]
+    assert "宛先表" in job["reasons"][0]["message_ja"]
+    [notice] = mail.wait_for(1)
+    assert "止めました" in notice.message["Subject"] and "宛先表" in notice.message.get_body().get_content()
+    assert api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0398765432"}).status_code == 409
+
+
+@pytest.mark.parametrize(
+    "to,code",
+    [
+        (f"sd-2@{DOMAIN}", "needs_review"),
+        (f"sd-3@{DOMAIN}", "stale"),
+        (f"sd-99@{DOMAIN}", "not_in_directory"),
+    ],
+)
+def test_directory_status_blocks_with_its_own_reason(world, to, code):
+    app, gateway, tokens, fax, mail = world
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN), to=to)))
+    wait_state(app, job_id, {"blocked"})
+    with app.session() as session:
+        assert [r["code"] for r in session.get(Job, job_id).reasons] == [code]
+
+
+def test_internal_destination_uses_the_extension(world):
+    app, gateway, tokens, fax, mail = world
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN), to=f"sd-4@{DOMAIN}")))
+    wait_state(app, job_id, {"awaiting_confirmation"})
+    job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
+    assert job["destination"]["dial_string"] == "1234"
+
+
+def test_personal_data_on_the_page_blocks(world):
+    app, gateway, tokens, fax, mail = world
+    pages = [[(20, 20, "産後ケア事業 利用申請書", 14), (20, 40, "生年月日 昭和60年4月1日", 11), (20, 55, "既往歴: 喘息", 11)]]
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(pages))))
+    wait_state(app, job_id, {"blocked"})
+    job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
+    assert job["reasons"][0]["code"] == "personal_data"
+    assert {f["category"] for f in job["findings"]} == {"birth_date", "health"}
+    assert all("昭和60年4月1日" != f["text"] for f in job["findings"]), "values are shown with the middle hidden"
+
+
+def test_self_approval_and_other_departments_are_refused(world):
+    app, gateway, tokens, fax, mail = world
+    # An approver submits: they confirm as submitter, but cannot also approve.
+    message = fax_message(docgen.text_pdf(CLEAN), sender="tanaka@city.example.jp")
+    job_id = queued_id(submit(gateway.smtp_port, message))
+    wait_state(app, job_id, {"awaiting_confirmation"})
+    own = api(gateway, tokens["tanaka"])
+    assert own.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 200
+    assert own.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 409
+    other_department = api(gateway, tokens["kato"])
+    assert other_department.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 403
+    assert other_department.get(f"/api/jobs/{job_id}").status_code == 403
+    staff = api(gateway, tokens["sato"])
+    assert staff.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 403
+    assert api(gateway, "fgt_not-a-token").get(f"/api/jobs/{job_id}").status_code == 401
+    rejected = api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/reject", json={"reason": "宛先違い"})
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
+    time.sleep(1)
+    assert fax.received == []
+
+
+@pytest.mark.parametrize("world", [FAST_RETRY], indirect=True)
+def test_fax_server_down_then_back_retries_and_sends_once(world):
+    app, gateway, tokens, fax, mail = world
+    fax.stop()
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN))))
+    wait_state(app, job_id, {"awaiting_confirmation"})
+    api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    deadline = time.monotonic() + 20
+    while True:
+        with app.session() as session:
+            job = session.get(Job, job_id)
+            if job.attempts >= 1:
+                assert job.state in ("approved", "sending")
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    fax.start()
+    assert wait_state(app, job_id, {"sent", "failed"}) == "sent"
+    assert len(fax.wait_for(1)) == 1
+
+
+@pytest.mark.parametrize("world", [FAST_RETRY], indirect=True)
+def test_fax_server_refusing_gives_up_and_tells_the_submitter(world):
+    app, gateway, tokens, fax, mail = world
+    fax.handler.refuse = "451 4.3.0 busy"
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN))))
+    wait_state(app, job_id, {"awaiting_confirmation"})
+    api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    assert wait_state(app, job_id, {"failed"}) == "failed"
+    with app.session() as session:
+        assert session.get(Job, job_id).attempts == 3
+    assert any("送信できませんでした" in m.message["Subject"] for m in mail.wait_for(2))
+
+
+def raw_smtp(port: int, payload: bytes, wait: float = 1.5) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.recv(1024)
+        sock.sendall(payload)
+        time.sleep(wait)
+        sock.settimeout(2)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except TimeoutError:
+            pass
+        return received
+
+
+def test_smtp_smuggling_yields_at_most_one_job(world):
+    app, gateway, tokens, fax, mail = world
+    body = fax_message(docgen.text_pdf(CLEAN)).as_bytes().replace(b"\n", b"\r\n")
+    smuggled = (
+        b"EHLO mfd\r\nMAIL FROM:<sato@city.example.jp>\r\nRCPT TO:<FAX=+81354321111@" + DOMAIN.encode() + b">\r\nDATA\r\n"
+        + body + b"\r\n\n.\r\nMAIL FROM:<sato@city.example.jp>\r\nRCPT TO:<FAX=+81354321111@" + DOMAIN.encode()
+        + b">\r\nDATA\r\n" + body + b"\r\n.\r\nQUIT\r\n"
+    )
+    raw_smtp(gateway.smtp_port, smuggled)
+    with app.session() as session:
+        assert session.query(Job).count() <= 1
+
+
+def test_control_characters_in_the_address_are_refused(world):
+    app, gateway, tokens, fax, mail = world
+    answer = raw_smtp(
+        gateway.smtp_port,
+        b"EHLO mfd\r\nMAIL FROM:<sato@city.example.jp>\r\nRCPT TO:<FAX=+8135432\x0b1111@" + DOMAIN.encode() + b">\r\nQUIT\r\n",
+    )
+    assert b"\r\n501" in answer or b"\r\n550" in answer or b"\r\n553" in answer
+    with app.session() as session:
+        assert session.query(Job).count() == 0

@@ -1,0 +1,203 @@
+"""Job life cycle, the audit chain, crash recovery and concurrent claims (reliability rows 1, 6,
+9, 10, 12), on the real database with the real worker and a real SMTP fax server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import subprocess
+import sys
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from gateway import auditlog, jobs
+from gateway.app import App
+from gateway.jobstates import TRANSITIONS, TransitionRefused, check_transition
+from gateway.models import Confirmation, Job, User
+from gateway.worker import Worker
+from tests import docgen
+from tests.harness import DOMAIN, SmtpSink, make_config, seed
+
+CLEAN = [[(20, 20, "送付のご案内", 16)]]
+
+
+@pytest.fixture
+def fax():
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def app(tmp_path, fax):
+    mail = SmtpSink().start()
+    app = App(make_config(tmp_path, fax.port, mail.port))
+    seed(app)
+    yield app
+    mail.stop()
+
+
+def stored_job(app, state="received", recipient=f"FAX=+81354321111@{DOMAIN}") -> str:
+    document = docgen.text_pdf(CLEAN)
+    with app.session() as session:
+        user = session.query(User).filter_by(name="sato").one()
+        job = jobs.create_job(
+            session, message=b"raw", document=document, actor="test", submitter_id=user.id,
+            submitter_email=user.email, department=user.department, identity_source="test", device="test",
+            client_address="127.0.0.1", envelope_from=user.email, recipient=recipient, destination_kind="e164",
+            destination_input=recipient.split("@")[0], e164="+81354321111", content_sha256=hashlib.sha256(document).hexdigest(),
+            content_type="application/pdf", filename="a.pdf", size=len(document),
+        )
+        job_id = job.id
+    if state != "received":
+        with app.session() as session:
+            session.execute(text("UPDATE jobs SET state = :s WHERE id = :i"), {"s": state, "i": job_id})
+    return job_id
+
+
+def approve(app, job_id):
+    """Screen and confirm through the real rules, as the API would."""
+    from gateway import approvals
+
+    worker = Worker(app)
+    assert worker.screen_one()
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        assert job.state == "awaiting_confirmation", job.reasons
+        for name in ("sato", "suzuki"):
+            user = session.query(User).filter_by(name=name).one()
+            assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 200
+        assert job.state == "approved"
+
+
+def test_every_state_is_reachable_and_final_states_are_final():
+    reachable, frontier = {"received"}, ["received"]
+    while frontier:
+        for nxt in TRANSITIONS[frontier.pop()]:
+            if nxt not in reachable:
+                reachable.add(nxt)
+                frontier.append(nxt)
+    assert reachable == set(TRANSITIONS)
+    for final in ("sent", "failed", "rejected", "expired"):
+        assert TRANSITIONS[final] == frozenset()
+    with pytest.raises(TransitionRefused):
+        check_transition("blocked", "approved")
+    with pytest.raises(TransitionRefused):
+        check_transition("received", "sending")
+
+
+def test_every_transition_is_an_audit_event(app, fax):
+    job_id = stored_job(app)
+    approve(app, job_id)
+    assert Worker(app).relay_one()
+    with app.session() as session:
+        events = [e.action for e in session.query(auditlog.AuditEvent).filter_by(subject=job_id).order_by(auditlog.AuditEvent.id)]
+    assert events[0] == "job.received"
+    for state in ("screening", "awaiting_confirmation", "approved", "sending", "sent"):
+        assert f"job.{state}" in events
+    assert events.count("job.confirm_attempt") == 2
+
+
+def test_crash_mid_send_becomes_delivery_unknown_and_is_never_resent(app, fax):
+    job_id = stored_job(app)
+    approve(app, job_id)
+    with app.session() as session:
+        assert jobs.claim(session, job_id, "approved", "sending", "test")  # the crash happens after this
+    worker = Worker(app)
+    worker.recover()
+    with app.session() as session:
+        assert session.get(Job, job_id).state == "delivery_unknown"
+    assert not worker.relay_one()
+    assert fax.received == []
+
+
+def test_two_workers_racing_send_one_fax(app, fax):
+    job_ids = [stored_job(app) for _ in range(4)]
+    for job_id in job_ids:
+        approve(app, job_id)
+    workers = [Worker(app), Worker(app), Worker(app)]
+    start = threading.Barrier(len(workers))
+
+    def run(worker):
+        start.wait()
+        while worker.relay_one():
+            pass
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    fax.wait_for(4)
+    assert sorted(m.message["Message-ID"] for m in fax.received) == sorted(f"<{j}@{DOMAIN}>" for j in job_ids)
+
+
+def test_approval_is_void_when_the_directory_entry_changes(app, fax):
+    from directory.store import change_entry
+
+    job_id = stored_job(app)
+    approve(app, job_id)
+    with app.session() as session:
+        change_entry(session, 1, "admin", app.profile, name="子ども家庭支援係（新）")
+    assert Worker(app).relay_one() is False
+    with app.session() as session:
+        assert session.get(Job, job_id).state == "awaiting_confirmation"
+    assert fax.received == []
+
+
+def test_held_job_cannot_be_approved(app):
+    from gateway import approvals
+
+    job_id = stored_job(app)
+    with app.session() as session:
+        session.execute(text("UPDATE jobs SET state='blocked' WHERE id=:i"), {"i": job_id})
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        user = session.query(User).filter_by(name="sato").one()
+        assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 409
+
+
+def test_expired_confirmations_do_not_count(app):
+    from gateway import approvals
+
+    job_id = stored_job(app)
+    Worker(app).screen_one()
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        sato = session.query(User).filter_by(name="sato").one()
+        assert approvals.confirm(session, job, sato, "0354321111", app.policy).status == 200
+    with app.session() as session:
+        session.execute(text("UPDATE confirmations SET at = :t"), {"t": dt.datetime(2020, 1, 1)})
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        suzuki = session.query(User).filter_by(name="suzuki").one()
+        assert approvals.confirm(session, job, suzuki, "0354321111", app.policy).status == 409
+        assert session.query(Confirmation).count() == 1
+
+
+def _faxgate(config_path, *args):
+    return subprocess.run([sys.executable, "-m", "gateway", "--config", str(config_path), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_audit_chain_detects_edits_removals_and_insertions(app, tmp_path):
+    job_id = stored_job(app)
+    Worker(app).screen_one()
+    config = tmp_path / "c.toml"
+    config.write_text(f'[database]\nurl = "{app.config.database.url}"\n', encoding="utf-8")
+    ok = _faxgate(config, "audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    with app.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET reason = 'nothing happened' WHERE id = 3"))
+    edited = _faxgate(config, "audit", "verify")
+    assert edited.returncode == 1 and "event 3 was altered" in edited.stderr
+    with app.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events WHERE id = 3"))
+    removed = _faxgate(config, "audit", "verify")
+    assert removed.returncode == 1 and "event 3 was removed" in removed.stderr
+    with app.session() as session:
+        report = auditlog.verify(session)
+        assert not report.ok and report.event_id == 3
+    assert job_id
