@@ -1,8 +1,10 @@
 """Handing an approved job to the real fax server: the contract every relay keeps.
 
 A relay is given exactly the approved bytes and the number to dial; it answers with the fax
-server's receipt, or raises: ``TemporaryRelayError`` (server down, 4xx: retried with backoff)
-or ``PermanentRelayError`` (refused for good: the job fails and a person is told).
+server's receipt, or raises: ``TemporaryRelayError`` (server down, 4xx: retried with backoff),
+``PermanentRelayError`` (refused for good: the job fails and a person is told) or
+``DeliveryUnknownError`` (the connection broke after the job was handed over: the server may
+have it, so it is never sent again automatically).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ class TemporaryRelayError(RelayError):
 
 
 class PermanentRelayError(RelayError):
+    pass
+
+
+class DeliveryUnknownError(RelayError):
     pass
 
 

@@ -11,7 +11,7 @@ import ftplib
 import io
 import re
 
-from gateway.relay import PermanentRelayError, RelayRequest, TemporaryRelayError, check_safe
+from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError, check_safe
 
 # Relative kill time (DDHHMM), sendfax's default of three hours; JSUBM fails (460) without it.
 KILL_TIME = "000259"
@@ -84,7 +84,11 @@ class HylafaxRelay:
             f'JPARM DIALSTRING "{dial}"',
             "JPARM NOTIFY none",  # faxgate tells the submitter itself
             f"JPARM DOCUMENT {temp_file}",
-            "JSUBM",
         ):
             ftp.voidcmd(command)
+        try:
+            ftp.voidcmd("JSUBM")
+        except (OSError, EOFError):
+            # JSUBM went out but its answer did not come back: the job may be queued.
+            raise DeliveryUnknownError(f"connection lost after JSUBM of HylaFAX job {job_id}") from None
         return job_id

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import email.policy
+import re
 import smtplib
-import socket
 from email.message import EmailMessage
 
-from gateway.relay import PermanentRelayError, RelayRequest, TemporaryRelayError, check_safe
+from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError, check_safe
+
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # dot-stuffing (RFC 5321 4.5.2)
 
 
 class SmtpRelay:
@@ -30,18 +33,37 @@ class SmtpRelay:
 
     def send(self, request: RelayRequest) -> str:
         recipient = self.envelope_recipient(request)
-        message = self.build_message(request)
+        body = self.build_message(request).as_bytes(policy=email.policy.SMTP)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
-                client.send_message(message, from_addr=self.sender, to_addrs=[recipient])
-                code, text = client.noop()
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise (TemporaryRelayError if 400 <= code < 500 else PermanentRelayError)(
-                f"fax server refused the recipient: {code} {text.decode(errors='replace')}") from None
-        except smtplib.SMTPResponseException as exc:
-            raise (TemporaryRelayError if 400 <= exc.smtp_code < 500 else PermanentRelayError)(
-                f"fax server answered {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}") from None
-        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryRelayError(f"fax server unreachable: {type(exc).__name__}") from None
-        return f"accepted by {self.host}:{self.port} ({recipient})"
+        try:
+            self._expect(client.ehlo(), 250, "EHLO")
+            self._expect(client.mail(self.sender), 250, "MAIL FROM")
+            self._expect(client.rcpt(recipient), 250, "RCPT TO")
+            self._expect(client.docmd("DATA"), 354, "DATA")
+            client.send(_DOT_AT_LINE_START.sub(b"..", body) + (b"" if body.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        except (OSError, smtplib.SMTPException) as exc:
+            client.close()
+            raise TemporaryRelayError(f"fax server unreachable: {type(exc).__name__}") from None
+        try:
+            # The whole message is out: from here a lost answer means the server may have the job.
+            code, text = client.getreply()
+        except (OSError, smtplib.SMTPException) as exc:
+            client.close()
+            raise DeliveryUnknownError(f"connection lost after the message was sent: {type(exc).__name__}") from None
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+        self._expect((code, text), 250, "end of DATA")
+        return f"{code} {text.decode(errors='replace')} ({recipient})"
+
+    @staticmethod
+    def _expect(reply: tuple[int, bytes], wanted: int, step: str) -> None:
+        code, text = reply
+        if code == wanted or (wanted == 250 and code == 251):
+            return
+        error = TemporaryRelayError if 400 <= code < 500 else PermanentRelayError
+        raise error(f"fax server answered {code} {text.decode(errors='replace')} to {step}")

@@ -15,7 +15,7 @@ from directory.schema import DirectoryEntry
 from gateway import confirmation, jobs
 from gateway.addressing import parse_recipient
 from gateway.models import Job, RuleResult
-from gateway.relay import PermanentRelayError, RelayRequest, TemporaryRelayError
+from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError
 from gateway.screening import EntryView, Outcome, RuleRecord, Subject, Tools, run_chain
 from policies.personal_data import find_personal_data
 
@@ -167,6 +167,8 @@ class Worker:
             state, detail = "retry", str(exc)
         except PermanentRelayError as exc:
             state, detail = "failed", str(exc)
+        except DeliveryUnknownError as exc:
+            state, detail = "delivery_unknown", str(exc)
         else:
             state, detail = "sent", receipt
         with self.app.session() as session:
@@ -179,6 +181,8 @@ class Worker:
                 pause = policy.backoff_seconds[min(job.attempts - 1, len(policy.backoff_seconds) - 1)]
                 job.next_attempt_at = utcnow() + dt.timedelta(seconds=pause)
                 jobs.move(session, job, "approved", ACTOR, f"fax server not available, retry in {pause}s: {detail}")
+            elif state == "delivery_unknown":
+                jobs.move(session, job, "delivery_unknown", ACTOR, f"{detail}; a person must check with the fax server")
             elif state == "sent":
                 job.sent_at, job.relay_receipt = utcnow(), detail
                 jobs.move(session, job, "sent", ACTOR, detail)
