@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -55,6 +56,7 @@ def _refuse(code: str, english: str, japanese: str):
     raise AddressRefused(Refusal(code, english, japanese))
 
 
+@lru_cache(maxsize=4096)  # devices send to the same few numbers; RCPT and DATA both ask
 def parse_recipient(address: str, domain: str, profile: PbxProfile) -> DestinationRequest:
     if _CONTROL.search(address):
         _refuse("501 5.1.3", "Control characters in the address", "宛先アドレスに制御文字が含まれています")

@@ -8,7 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.models import AuditEvent, AuditHead
@@ -30,19 +30,28 @@ def event_hash(event_id: int, at: dt.datetime, actor: str, action: str, subject:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def append(session: Session, actor: str, action: str, subject: str, reason: str = "", **data) -> AuditEvent:
-    """Add one event in the caller's transaction (the head row lock serialises appenders)."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+def append(session: Session, actor: str, action: str, subject: str, reason: str = "", **data) -> None:
+    """Add one event in the caller's transaction."""
+    append_many(session, [(actor, action, subject, reason, data)])
+
+
+def append_many(session: Session | Connection, events: list[tuple[str, str, str, str, dict]]) -> None:
+    """Add events (actor, action, subject, reason, data) in order, in the caller's transaction.
+    The head row is locked and written with plain SQL, never cached, so every appender in any
+    process sees the true end of the chain."""
+    last_id, last_hash = session.execute(
+        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+    ).one()
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    event_id = head.last_id + 1
-    digest = event_hash(event_id, at, actor, action, subject, reason, data, head.last_hash)
-    event = AuditEvent(
-        id=event_id, at=at, actor=actor, action=action, subject=subject, reason=reason, data=data,
-        prev_hash=head.last_hash, hash=digest,
-    )
-    session.add(event)
-    head.last_id, head.last_hash = event_id, digest
-    return event
+    rows = []
+    for actor, action, subject, reason, data in events:
+        last_id += 1
+        digest = event_hash(last_id, at, actor, action, subject, reason, data, last_hash)
+        rows.append({"id": last_id, "at": at, "actor": actor, "action": action, "subject": subject,
+                     "reason": reason, "data": data, "prev_hash": last_hash, "hash": digest})
+        last_hash = digest
+    session.execute(insert(AuditEvent), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_id=last_id, last_hash=last_hash))
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,11 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     return _build(data, str(file))
 
 
+def config_from_dict(data: dict[str, Any], source: str) -> Config:
+    """A configuration handed over as plain data (e.g. to a child process), validated again."""
+    return _build(data, source)
+
+
 def _build(data: dict[str, Any], source: str) -> Config:
     sections = {f.name: f for f in fields(Config) if f.name != "source"}
     built: dict[str, Any] = {}

@@ -1,32 +1,20 @@
 """SMTP intake (aiosmtpd): who may submit, which destinations are possible, and the job stored
-durably before the device hears ``250``. Parsing and storing run in a thread pool: nothing
-slow runs in the event loop."""
+durably before the device hears ``250``. Parsing and storing happen in the intake writer
+process (gateway.intake_writer): nothing slow runs in the event loop."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-from concurrent.futures import Executor
 
 import structlog
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from gateway.addressing import AddressRefused, parse_recipient
-from gateway.jobs import create_job
-from gateway.message import MessageRefused, extract_document
+from gateway.intake_writer import TEMPORARY_FAILURE, IntakeWriter, reply
 from gateway.models import Device
-from gateway.users import password_matches, user_by_email
+from gateway.users import password_matches
 
 log = structlog.get_logger("faxgate.intake")
-
-TEMPORARY_FAILURE = "451-4.3.0 Temporary failure, please try again later\r\n451 4.3.0 一時的な障害です。しばらくしてから再送してください"
-
-
-def reply(code: str, english: str, japanese: str) -> str:
-    """A two-line reply: English for any device's log, Japanese for the staff reading it."""
-    basic, enhanced = code.split()
-    return f"{basic}-{enhanced} {english}\r\n{basic} {enhanced} {japanese}"
-
 
 class DeviceRegistry:
     """The devices allowed to submit, cached in memory and refreshed from the database."""
@@ -71,8 +59,8 @@ class DeviceAuthenticator:
 
 
 class Intake:
-    def __init__(self, app, registry: DeviceRegistry, executor: Executor):
-        self.app, self.registry, self.executor = app, registry, executor
+    def __init__(self, app, registry: DeviceRegistry, writer: IntakeWriter):
+        self.app, self.registry, self.writer = app, registry, writer
 
     def device_of(self, session) -> str | None:
         """The device this connection speaks for, or None when it may not submit."""
@@ -108,38 +96,12 @@ class Intake:
     async def handle_DATA(self, server, session, envelope):
         device = self.device_of(session) or "unknown"
         peer = session.peer[0] if session.peer else ""
-        loop = asyncio.get_running_loop()
+        meta = {"mail_from": envelope.mail_from or "", "recipient": envelope.rcpt_tos[0], "device": device, "peer": peer}
         try:
-            return await loop.run_in_executor(
-                self.executor, self.accept, envelope.original_content, envelope.mail_from or "", envelope.rcpt_tos[0], device, peer
-            )
+            return await self.writer.submit(envelope.original_content, meta)
         except Exception:
             log.exception("intake_store_failed", device=device, peer=peer)
             return TEMPORARY_FAILURE
-
-    def accept(self, raw: bytes, mail_from: str, recipient: str, device: str, peer: str) -> str:
-        try:
-            document = extract_document(raw, self.app.message_limits)
-        except MessageRefused as exc:
-            log.info("message_refused", code=exc.code, reason=exc.english, device=device)
-            return reply(exc.code, exc.english, exc.japanese)
-        request = parse_recipient(recipient, self.app.config.smtp.domain, self.app.profile)
-        with self.app.session() as session:
-            user = user_by_email(session, document.from_address)
-            if user is None:
-                return reply("550 5.7.1", f"Sender {document.from_address} is not a registered staff member",
-                             f"送信者 {document.from_address} は職員として登録されていません。管理者に利用者登録を依頼してください")
-            job = create_job(
-                session, message=raw, document=document.data, actor=f"device:{device}",
-                submitter_id=user.id, submitter_email=user.email, department=user.department,
-                identity_source=f"From: header asserted by {device}", device=device, client_address=peer,
-                envelope_from=mail_from, recipient=recipient, destination_kind=request.kind,
-                destination_input=request.text, subaddress=request.subaddress, e164=request.e164,
-                content_sha256=document.sha256, content_type=document.content_type,
-                filename=document.filename, size=len(document.data),
-            )
-        log.info("job_received", job=job.id, device=device, submitter=user.email, size=len(document.data))
-        return f"250 2.0.0 Ok: queued as {job.id}"
 
     async def handle_exception(self, error: Exception) -> str:
         log.exception("smtp_error", exc_info=error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway import auditlog
@@ -18,16 +18,27 @@ def new_job_id() -> str:
     return f"{dt.datetime.now(dt.timezone.utc):%Y%m%d}-{secrets.token_hex(6)}"
 
 
-def create_job(session: Session, *, message: bytes, document: bytes, actor: str, **fields) -> Job:
-    job = Job(id=new_job_id(), state="received", **fields)
-    job.blobs = JobBlob(message=message, document=document)
-    session.add(job)
-    auditlog.append(
-        session, actor, "job.received", job.id, "",
-        recipient=job.recipient, sha256=job.content_sha256, size=job.size, device=job.device,
-        submitter=job.submitter_email, identity=job.identity_source,
-    )
-    return job
+def create_jobs(session: Session | Connection, specs: list[dict]) -> list[str]:
+    """Store received jobs in the caller's transaction with one statement per table: the intake
+    commits many at once (one fsync for all the devices waiting). Each spec holds the Job
+    columns plus ``message``, ``document`` and ``actor``."""
+    if not specs:
+        return []
+    job_rows, blob_rows, events = [], [], []
+    for spec in specs:
+        fields = dict(spec)
+        message, document, actor = fields.pop("message"), fields.pop("document"), fields.pop("actor")
+        job_id = new_job_id()
+        job_rows.append({**fields, "id": job_id, "state": "received"})
+        blob_rows.append({"job_id": job_id, "message": message, "document": document})
+        events.append((actor, "job.received", job_id, "", {
+            "recipient": fields["recipient"], "sha256": fields["content_sha256"], "size": fields["size"],
+            "device": fields["device"], "submitter": fields["submitter_email"], "identity": fields["identity_source"],
+        }))
+    session.execute(insert(Job), job_rows)
+    session.execute(insert(JobBlob), blob_rows)
+    auditlog.append_many(session, events)
+    return [row["id"] for row in job_rows]
 
 
 def move(session: Session, job: Job, new_state: str, actor: str, reason: str = "", **data) -> None:

@@ -1,7 +1,7 @@
 """The fax document inside a submitted message, found under explicit limits.
 
-Runs off the event loop (the intake calls it in a worker thread); only cheap structural checks
-happen here. Pages are opened later, by the screening worker, in a separate process.
+Runs in the intake's parser process, off the event loop and outside the gateway's memory;
+only cheap structural checks happen here. Pages are opened later, by the screening worker.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ class MessageRefused(ValueError):
     def __init__(self, code: str, english: str, japanese: str):
         super().__init__(english)
         self.code, self.english, self.japanese = code, english, japanese
+
+    def __reduce__(self):  # crosses back from the parser process
+        return (MessageRefused, (self.code, self.english, self.japanese))
 
 
 def extract_document(raw: bytes, limits: MessageLimits) -> FaxDocument:

@@ -14,6 +14,7 @@ from aiosmtpd.smtp import SMTP
 
 from gateway.api import create_api
 from gateway.intake import DeviceAuthenticator, DeviceRegistry, Intake
+from gateway.intake_writer import IntakeWriter
 from gateway.worker import Worker
 
 log = structlog.get_logger("faxgate.serve")
@@ -24,8 +25,9 @@ class Gateway:
     def __init__(self, app, smtp: bool = True, http: bool = True, worker: bool = True):
         self.app, self.want_smtp, self.want_http, self.want_worker = app, smtp, http, worker
         self.stop_event = threading.Event()
-        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="intake")
+        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gateway")
         self.registry = DeviceRegistry(app)
+        self.writer = IntakeWriter(app.config)
         self.smtp_server: asyncio.AbstractServer | None = None
         self.http_server: uvicorn.Server | None = None
         self.http_task: asyncio.Task | None = None
@@ -49,7 +51,8 @@ class Gateway:
         loop = asyncio.get_running_loop()
         if self.want_smtp:
             await loop.run_in_executor(self.executor, self.registry.refresh)
-            intake = Intake(app, self.registry, self.executor)
+            await self.writer.start()
+            intake = Intake(app, self.registry, self.writer)
             tls = self._tls_context()
             smtp = app.config.smtp
 
@@ -60,7 +63,8 @@ class Gateway:
                     authenticator=DeviceAuthenticator(self.registry), timeout=120,
                 )
 
-            self.smtp_server = await loop.create_server(protocol, host=smtp.host, port=smtp.port)
+            # reuse_port: several intake processes can share the port; the kernel spreads connections.
+            self.smtp_server = await loop.create_server(protocol, host=smtp.host, port=smtp.port, reuse_port=True)
             self.smtp_port = self.smtp_server.sockets[0].getsockname()[1]
             self.refresh_task = asyncio.create_task(self._refresh_devices())
             log.info("smtp_listening", host=smtp.host, port=self.smtp_port, starttls=tls is not None)
@@ -94,6 +98,7 @@ class Gateway:
         if self.smtp_server:
             self.smtp_server.close()
             await self.smtp_server.wait_closed()
+            await self.writer.stop()
         if self.refresh_task:
             self.refresh_task.cancel()
         if self.http_server:

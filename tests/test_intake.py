@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from gateway import intake as intake_module
+from gateway.intake_writer import IntakeWriter
 from gateway.app import App
 from gateway.models import Job
 from gateway.serve import BackgroundGateway
@@ -167,10 +167,10 @@ def test_limits_size_headers_parts(running):
 def test_handler_exception_answers_451_without_internals(running, monkeypatch):
     app, gateway = running
 
-    def broken(*args, **kwargs):
+    async def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail /var/lib/faxgate")
 
-    monkeypatch.setattr(intake_module, "create_job", broken)
+    monkeypatch.setattr(IntakeWriter, "submit", broken)
     code, reply = submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN)))
     assert code == 451 and "4.3.0" in reply and "secret" not in reply and "RuntimeError" not in reply
     assert jobs_count(app) == 0

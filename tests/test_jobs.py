@@ -43,14 +43,13 @@ def stored_job(app, state="received", recipient=f"FAX=+81354321111@{DOMAIN}") ->
     document = docgen.text_pdf(CLEAN)
     with app.session() as session:
         user = session.query(User).filter_by(name="sato").one()
-        job = jobs.create_job(
-            session, message=b"raw", document=document, actor="test", submitter_id=user.id,
+        [job_id] = jobs.create_jobs(session, [dict(
+            message=b"raw", document=document, actor="test", submitter_id=user.id,
             submitter_email=user.email, department=user.department, identity_source="test", device="test",
             client_address="127.0.0.1", envelope_from=user.email, recipient=recipient, destination_kind="e164",
             destination_input=recipient.split("@")[0], e164="+81354321111", content_sha256=hashlib.sha256(document).hexdigest(),
             content_type="application/pdf", filename="a.pdf", size=len(document),
-        )
-        job_id = job.id
+        )])
     if state != "received":
         with app.session() as session:
             session.execute(text("UPDATE jobs SET state = :s WHERE id = :i"), {"s": state, "i": job_id})
