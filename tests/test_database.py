@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
+import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from gateway import db
+from gateway import approvals, auditlog, db
+from gateway.app import App
+from gateway.config import DatabaseConfig
+from gateway.models import Job, User
 from gateway.schema import metadata
+from gateway.serve import BackgroundGateway
+from gateway.worker import Worker
+from tests import docgen
 from tests.conftest import FIXTURES
+from tests.harness import SmtpSink, fax_message, make_config, queued_id, seed, submit, wait_state
 
 
 def test_migrations_match_the_models(tmp_path):
@@ -63,3 +72,57 @@ def test_directory_on_postgresql(postgres_url, tmp_path):
     audit = json.loads(faxgate("directory", "audit", "--json", "--as-of", "2026-11-23").stdout)
     assert audit["entries"] == 7
     assert {f["code"] for f in audit["findings"] if f["slot"] == 11} >= {"emergency_or_service_number"}
+
+
+def test_gateway_on_postgresql_two_workers_send_each_fax_once(postgres_url, tmp_path):
+    """Reliability row 9 on the scaled-out database: workers in two processes' worth of threads
+    claim from the same PostgreSQL queue (FOR UPDATE SKIP LOCKED + conditional update)."""
+    fax, mail = SmtpSink().start(), SmtpSink().start()
+    try:
+        config = dataclasses.replace(make_config(tmp_path, fax.port, mail.port), database=DatabaseConfig(url=postgres_url))
+        app = App(config)
+        db.upgrade(db.make_engine(postgres_url))
+        seed(app)
+        with BackgroundGateway(app, http=False, worker=False) as gateway:
+            job_ids = [queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf([[(20, 20, f"案内 {n}", 14)]]))))
+                       for n in range(6)]
+        workers = [Worker(App(config)) for _ in range(3)]
+        barrier = threading.Barrier(len(workers))
+
+        def drain(worker):
+            barrier.wait()
+            while worker.screen_one():
+                pass
+
+        threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        for job_id in job_ids:
+            assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+            with app.session() as session:
+                job = session.get(Job, job_id)
+                for name in ("sato", "suzuki"):
+                    user = session.query(User).filter_by(name=name).one()
+                    assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 200
+        barrier = threading.Barrier(len(workers))
+
+        def relay(worker):
+            barrier.wait()
+            while worker.relay_one():
+                pass
+
+        threads = [threading.Thread(target=relay, args=(w,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        fax.wait_for(len(job_ids))
+        assert sorted(m.message["Message-ID"] for m in fax.received) == sorted(f"<{j}@fax.example.jp>" for j in job_ids)
+        with app.session() as session:
+            assert {session.get(Job, j).state for j in job_ids} == {"sent"}
+            assert auditlog.verify(session).ok
+    finally:
+        fax.stop()
+        mail.stop()
