@@ -1,0 +1,87 @@
+"""The policy file: validated with clear errors; shadow mode records what a rule would do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from directory.profile import PbxProfile
+from gateway.addressing import DestinationRequest
+from gateway.policy import PolicyError, load_policy
+from gateway.screening import EntryView, Subject, Tools, run_chain
+
+
+def write(tmp_path, text):
+    path = tmp_path / "policy.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_policy_is_the_371_default():
+    policy = load_policy()
+    assert (policy.broadcast, policy.stale_days, policy.approvers, policy.shadow) == (False, 180, 1, frozenset())
+    assert policy.version.startswith("371-default-1+")
+
+
+def test_overrides_and_version_follow_the_content(tmp_path):
+    first = load_policy(write(tmp_path, 'version = "city-2"\n[confirmation]\napprovers = 2\n'))
+    assert first.approvers == 2 and first.stale_days == 180 and first.version.startswith("city-2+")
+    second = load_policy(write(tmp_path, 'version = "city-2"\n[confirmation]\napprovers = 3\n'))
+    assert second.version != first.version, "a changed file is a new policy version (voids confirmations)"
+
+
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("[intake]\nbroadcast = 1\n", "wrong type"),
+        ("[screening]\nshadow = ['no_such_rule']\n", "unknown rules"),
+        ("[confirmation]\napprovers = 0\n", "at least 1"),
+        ("[relay]\nbackoff_seconds = []\n", "backoff_seconds"),
+        ("[limits]\n", "unknown section"),
+        ("[screening]\nstale = 3\n", "unknown key"),
+        ("[screening\n", "not valid TOML"),
+    ],
+)
+def test_bad_policy_files(tmp_path, text, fragment):
+    with pytest.raises(PolicyError) as error:
+        load_policy(write(tmp_path, text))
+    assert fragment in str(error.value) and "policy.toml" in str(error.value)
+
+
+def _tools(policy, entry):
+    class Page:
+        text = "会議資料を送付します。"
+
+    class Document:
+        pages = [Page()]
+
+    return Tools(PbxProfile(), policy, lambda slot: entry, lambda number: [entry],
+                 lambda data: Document(), lambda text: [])
+
+
+def test_shadow_mode_records_the_hit_and_lets_the_job_continue(tmp_path):
+    stale = EntryView(1, 1, "古い登録", "", "external", "active", "+81354321111", None,
+                      dt.date(2020, 1, 1), None, 1)
+    request = DestinationRequest("e164", "FAX=+81354321111", e164="+81354321111")
+    enforced = run_chain(Subject(request, b"%PDF", dt.date(2026, 11, 23)), _tools(load_policy(), stale))
+    assert enforced.state == "blocked" and enforced.reasons[0]["code"] == "stale"
+    shadow = load_policy(write(tmp_path, '[screening]\nshadow = ["entry_not_stale"]\n'))
+    trial = run_chain(Subject(request, b"%PDF", dt.date(2026, 11, 23)), _tools(shadow, stale))
+    assert trial.state == "awaiting_confirmation" and trial.reasons == []
+    [record] = [r for r in trial.records if r.rule == "entry_not_stale"]
+    assert (record.outcome, record.code) == ("shadow", "stale")
+
+
+def test_a_rule_that_raises_holds_the_job():
+    entry = EntryView(1, 1, "係", "", "external", "active", "+81354321111", None, dt.date.today(), None, 1)
+    tools = _tools(load_policy(), entry)
+
+    def exploding(data):
+        raise MemoryError("parser blew up")
+
+    tools = Tools(tools.profile, tools.policy, tools.entry_by_slot, tools.entries_by_number, exploding, tools.find_personal_data)
+    outcome = run_chain(Subject(DestinationRequest("e164", "x", e164="+81354321111"), b"%PDF", dt.date.today()), tools)
+    assert outcome.state == "blocked"
+    assert outcome.reasons == [{"rule": "document_readable", "code": "screening_error", "action": "hold",
+                                "message_ja": outcome.reasons[0]["message_ja"], "message_en": "screening rule document_readable failed"}]
