@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 
+from directory.schema import DirectoryEntry
 from gateway.app import App
 from gateway.models import Job
 from gateway.serve import BackgroundGateway
@@ -103,10 +104,15 @@ def test_not_in_directory_is_blocked_and_the_submitter_told(world):
         (f"sd-2@{DOMAIN}", "needs_review"),
         (f"sd-3@{DOMAIN}", "stale"),
         (f"sd-99@{DOMAIN}", "not_in_directory"),
+        (f"sd-5@{DOMAIN}", "retired"),
     ],
 )
 def test_directory_status_blocks_with_its_own_reason(world, to, code):
     app, gateway, tokens, fax, mail = world
+    if to.startswith("sd-5"):
+        with app.session() as session:
+            session.add(DirectoryEntry(slot=5, name="廃止済み", kind="external", e164="+81354325555",
+                                       status="retired", review_reasons=[]))
     job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN), to=to)))
     wait_state(app, job_id, {"blocked"})
     with app.session() as session:

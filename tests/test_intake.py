@@ -196,6 +196,9 @@ def test_database_fault_answers_451_and_stores_nothing(running):
         ("truncated_tiff", "document_broken"),
         ("huge_tiff_header", "document_too_many_pixels"),
         ("corrupt_pdf", "document_broken"),
+        ("many_pages_pdf", "document_too_many_pages"),
+        ("huge_page_pdf", "document_too_many_pixels"),
+        ("image_bomb_pdf", "document_too_many_pixels"),
     ],
 )
 def test_unreadable_documents_are_held_and_the_worker_survives(running, maker, code):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import subprocess
@@ -200,3 +201,20 @@ def test_audit_chain_detects_edits_removals_and_insertions(app, tmp_path):
         report = auditlog.verify(session)
         assert not report.ok and report.event_id == 3
     assert job_id
+
+
+@pytest.mark.parametrize(
+    "number_format,number",
+    [("e164", "+81354321111"), ("national", "0354321111"), ("dial_string", "00354321111")],
+)
+def test_relay_number_format(tmp_path, fax, number_format, number):
+    mail = SmtpSink().start()
+    config = make_config(tmp_path, fax.port, mail.port)
+    app = App(dataclasses.replace(config, relay=dataclasses.replace(config.relay, number_format=number_format)))
+    seed(app)
+    job_id = stored_job(app)
+    approve(app, job_id)
+    assert Worker(app).relay_one()
+    [message] = fax.wait_for(1)
+    assert message.rcpt_tos == [f"FAX={number}@faxserver.example.jp"]
+    mail.stop()
