@@ -8,6 +8,7 @@ import email
 import email.policy
 import smtplib
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -176,3 +177,20 @@ def queued_id(reply: tuple[int, str]) -> str:
     code, text = reply
     assert code == 250 and "queued as" in text, reply
     return text.rsplit(" ", 1)[1]
+
+
+def race(workers, step: str) -> None:
+    """Start every worker's ``step`` (screen_one / relay_one) at the same instant and let each
+    repeat it until it finds nothing more to do: the concurrent claims the promise is about."""
+    start = threading.Barrier(len(workers))
+
+    def run(worker):
+        start.wait()
+        while getattr(worker, step)():
+            pass
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)

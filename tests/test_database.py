@@ -6,7 +6,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -22,7 +21,7 @@ from gateway.serve import BackgroundGateway
 from gateway.worker import Worker
 from tests import docgen
 from tests.conftest import FIXTURES
-from tests.harness import SmtpSink, fax_message, make_config, queued_id, seed, submit, wait_state
+from tests.harness import SmtpSink, fax_message, make_config, queued_id, race, seed, submit, wait_state
 
 
 def test_migrations_match_the_models(tmp_path):
@@ -87,18 +86,7 @@ def test_gateway_on_postgresql_two_workers_send_each_fax_once(postgres_url, tmp_
             job_ids = [queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf([[(20, 20, f"案内 {n}", 14)]]))))
                        for n in range(6)]
         workers = [Worker(App(config)) for _ in range(3)]
-        barrier = threading.Barrier(len(workers))
-
-        def drain(worker):
-            barrier.wait()
-            while worker.screen_one():
-                pass
-
-        threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
+        race(workers, "screen_one")
         for job_id in job_ids:
             assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
             with app.session() as session:
@@ -106,18 +94,7 @@ def test_gateway_on_postgresql_two_workers_send_each_fax_once(postgres_url, tmp_
                 for name in ("sato", "suzuki"):
                     user = session.query(User).filter_by(name=name).one()
                     assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 200
-        barrier = threading.Barrier(len(workers))
-
-        def relay(worker):
-            barrier.wait()
-            while worker.relay_one():
-                pass
-
-        threads = [threading.Thread(target=relay, args=(w,)) for w in workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
+        race(workers, "relay_one")
         fax.wait_for(len(job_ids))
         assert sorted(m.message["Message-ID"] for m in fax.received) == sorted(f"<{j}@fax.example.jp>" for j in job_ids)
         with app.session() as session:

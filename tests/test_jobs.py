@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import subprocess
 import sys
-import threading
 
 import pytest
 from sqlalchemy import text
@@ -19,7 +18,7 @@ from gateway.jobstates import TRANSITIONS, TransitionRefused, check_transition
 from gateway.models import Confirmation, Job, User
 from gateway.worker import Worker
 from tests import docgen
-from tests.harness import DOMAIN, SmtpSink, make_config, seed
+from tests.harness import DOMAIN, SmtpSink, make_config, race, seed
 
 CLEAN = [[(20, 20, "送付のご案内", 16)]]
 
@@ -117,19 +116,7 @@ def test_two_workers_racing_send_one_fax(app, fax):
     job_ids = [stored_job(app) for _ in range(4)]
     for job_id in job_ids:
         approve(app, job_id)
-    workers = [Worker(app), Worker(app), Worker(app)]
-    start = threading.Barrier(len(workers))
-
-    def run(worker):
-        start.wait()
-        while worker.relay_one():
-            pass
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    race([Worker(app), Worker(app), Worker(app)], "relay_one")
     fax.wait_for(4)
     assert sorted(m.message["Message-ID"] for m in fax.received) == sorted(f"<{j}@{DOMAIN}>" for j in job_ids)
 
