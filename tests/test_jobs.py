@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import datetime as dt
 import hashlib
 import subprocess
@@ -205,3 +206,25 @@ def test_relay_number_format(tmp_path, fax, number_format, number):
     [message] = fax.wait_for(1)
     assert message.rcpt_tos == [f"FAX={number}@faxserver.example.jp"]
     mail.stop()
+
+
+def test_a_person_resolves_delivery_unknown_from_the_cli(app, fax, tmp_path):
+    job_id = stored_job(app)
+    approve(app, job_id)
+    with app.session() as session:
+        jobs.claim(session, job_id, "approved", "sending", "test")
+    Worker(app).recover()
+    config = tmp_path / "c.toml"
+    config.write_text(f'[database]\nurl = "{app.config.database.url}"\n', encoding="utf-8")
+    listed = _faxgate(config, "jobs", "list", "--state", "delivery_unknown", "--json")
+    assert [j["id"] for j in json.loads(listed.stdout)] == [job_id]
+    refused = _faxgate(config, "jobs", "resolve", job_id, "--outcome", "sent")
+    assert refused.returncode == 2, "a note saying what was checked is required"
+    done = _faxgate(config, "jobs", "resolve", job_id, "--outcome", "sent", "--note", "送信ログで確認", "--by", "admin-a")
+    assert done.returncode == 0, done.stderr
+    with app.session() as session:
+        assert session.get(Job, job_id).state == "sent"
+        [event] = session.query(auditlog.AuditEvent).filter_by(subject=job_id, action="job.sent").all()
+        assert (event.actor, event.reason) == ("admin-a", "送信ログで確認")
+    again = _faxgate(config, "jobs", "resolve", job_id, "--outcome", "failed", "--note", "x")
+    assert again.returncode == 1 and "送達不明ではありません" in again.stderr

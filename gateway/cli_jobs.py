@@ -1,0 +1,75 @@
+"""`faxgate jobs`: what the queue holds, one job's facts, and a person's word on a
+delivery_unknown job (checked with the fax server, never re-sent automatically)."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from gateway import jobs
+from gateway.approvals import job_json
+from gateway.cli_support import config_option, default_actor, emit_json, get_app
+from gateway.jobstates import STATES
+from gateway.models import Job
+from gateway.tables import render_table
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """送信ジョブ (fax jobs)."""
+
+
+@jobs_group.command("list")
+@click.option("--state", type=click.Choice(STATES), default=None)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@config_option
+@click.pass_context
+def list_jobs(ctx, state, limit, as_json) -> None:
+    """新しい順にジョブを表示する."""
+    app = get_app(ctx)
+    with app.session() as session:
+        query = select(Job).order_by(Job.created_at.desc()).limit(limit)
+        if state:
+            query = query.where(Job.state == state)
+        rows = [(j.id, j.state, j.submitter_email, j.e164 or j.destination_input, ",".join(r["code"] for r in j.reasons))
+                for j in session.scalars(query)]
+    if as_json:
+        emit_json([dict(zip(("id", "state", "submitter", "destination", "reasons"), row)) for row in rows])
+        return
+    click.echo(render_table(["ID", "状態", "依頼者", "宛先", "理由"], [list(row) for row in rows]))
+
+
+@jobs_group.command("show")
+@click.argument("job_id")
+@config_option
+@click.pass_context
+def show_job(ctx, job_id) -> None:
+    """ジョブの全情報 (JSON)."""
+    app = get_app(ctx)
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise click.ClickException(f"ジョブ {job_id} はありません (no such job)")
+        emit_json(job_json(session, job))
+
+
+@jobs_group.command("resolve")
+@click.argument("job_id")
+@click.option("--outcome", type=click.Choice(["sent", "failed"]), required=True,
+              help="ファクスサーバーの記録で確かめた結果")
+@click.option("--note", required=True, help="確かめた内容（例: サーバーの送信ログで送信済みを確認）")
+@click.option("--by", "actor", default=None)
+@config_option
+@click.pass_context
+def resolve_job(ctx, job_id, outcome, note, actor) -> None:
+    """送達不明 (delivery_unknown) のジョブに、確認した結果を記録する."""
+    app = get_app(ctx)
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise click.ClickException(f"ジョブ {job_id} はありません (no such job)")
+        if job.state != "delivery_unknown":
+            raise click.ClickException(f"ジョブ {job_id} は送達不明ではありません（状態: {job.state}）")
+        jobs.move(session, job, outcome, actor or default_actor(), note)
+    click.echo(f"{job_id}: {outcome}")
