@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 from pydantic import BaseModel, Field
 
 from gateway import approvals
-from gateway.models import Job, User
+from gateway.models import Job, Record, User
 from gateway.users import user_for_token
 
 
@@ -69,6 +70,17 @@ def create_api(app) -> FastAPI:
         if result is None:
             return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
         return result
+
+    @api.get("/api/jobs/{job_id}/record.pdf")
+    def job_record(job_id: str, user_id: int = Depends(session_user)):
+        with app.session() as session:
+            load(session, job_id, session.get(User, user_id))  # the record shows the pages: same access
+            record = session.scalars(select(Record).where(Record.job_id == job_id)
+                                     .order_by(Record.created_at.desc(), Record.id.desc()).limit(1)).first()
+            if record is None:
+                raise HTTPException(404, "署名付き記録はまだありません（送信が終わると作られます）")
+            return Response(record.pdf, media_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="faxgate-{job_id}-{record.state}.pdf"'})
 
     return api
 

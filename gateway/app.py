@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from directory.profile import PbxProfile
 from gateway import db
 from gateway.config import Config
+from gateway.coversheet import cover_number_matches
 from gateway.message import MessageLimits
 from gateway.notices import Notifier
 from gateway.policy import Policy, load_policy
@@ -41,8 +42,8 @@ class App:
     def page_limits(self) -> PageLimits:
         return PageLimits()
 
-    def load_document(self, data: bytes):
-        return load_document(data, self.page_limits)
+    def load_document(self, data: bytes, resolution: str = "fine"):
+        return load_document(data, self.page_limits, resolution)
 
     @property
     def public_url(self) -> str:
@@ -60,6 +61,17 @@ class App:
             return HylafaxRelay(host, port)
         sender = self.config.relay.sender or f"faxgate@{self.config.smtp.domain}"
         return SmtpRelay(host, port, sender, self.config.relay.domain or host)
+
+    def signing_key(self):
+        """The records' signing key; loaded on use so a missing key only stops record signing
+        (with its clear error), never intake or screening."""
+        from gateway.signing import load_signing_key  # pyHanko is slow to import: only where used
+
+        return load_signing_key(self.config.records)
+
+    def check_cover(self, text, image, e164, *, dial_string=None):
+        own = [self.config.coversheet.fax] if self.config.coversheet.fax else []
+        return cover_number_matches(text, image, e164, dial_string=dial_string, own_numbers=own)
 
     @cached_property
     def engine(self) -> Engine:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
 from gateway.models import Confirmation, Job, User
-from gateway.worker import as_utc, binding_of, given_of, utcnow
+from gateway.jobs import as_utc, binding_of, given_of, utcnow
 
 
 @dataclass(frozen=True)

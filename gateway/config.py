@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from directory.profile import DidRange, PbxProfile, ProfileError
+from gateway.records_config import CoverSheetConfig, RecordsConfig
 
 CONFIG_ENV = "FAXGATE_CONFIG"
 
@@ -87,6 +88,8 @@ class Config:
     relay: RelayConfig = field(default_factory=RelayConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    records: RecordsConfig = field(default_factory=RecordsConfig)
+    coversheet: CoverSheetConfig = field(default_factory=CoverSheetConfig)
     directory: DirectoryConfig = field(default_factory=DirectoryConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = "(defaults)"
@@ -142,6 +145,8 @@ def _build(data: dict[str, Any], source: str) -> Config:
         built[name] = _section(sections[name].default_factory, name, value, source)
     config = Config(**built, source=source)
     config.pbx_profile()  # validate now, not at first use
+    if config.records.checkpoint_every < 1:
+        raise ConfigError(f"{source}: [records] checkpoint_every must be at least 1")
     return config
 
 

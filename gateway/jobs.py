@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway import auditlog
+from gateway import auditlog, confirmation
 from gateway.jobstates import check_transition
 from gateway.models import Job, JobBlob
 
@@ -74,3 +74,24 @@ def due_ids(session: Session, state: str, limit: int = 10, now: dt.datetime | No
 
 def document_of(session: Session, job_id: str) -> bytes:
     return session.scalar(select(JobBlob.document).where(JobBlob.job_id == job_id))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything faxgate writes is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def binding_of(job: Job) -> confirmation.Binding:
+    return confirmation.Binding(job.content_sha256, job.e164 or "", job.entry_version, job.policy_version)
+
+
+def given_of(job: Job) -> list[confirmation.Given]:
+    return [
+        confirmation.Given(c.user_id, c.role,
+                           confirmation.Binding(c.content_sha256, c.e164, c.entry_version, c.policy_version), as_utc(c.at))
+        for c in job.confirmations
+    ]

@@ -17,6 +17,7 @@ RULE_NAMES = (
     "entry_not_stale",
     "internal_uses_extension",
     "document_readable",
+    "cover_sheet_number",
     "personal_data",
 )
 

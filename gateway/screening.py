@@ -52,6 +52,7 @@ class Subject:
     pages: int | None = None
     findings: list[dict] = field(default_factory=list)
     page_texts: list[str | None] = field(default_factory=list)
+    first_page: object | None = None  # policies.pages.Page: what the recipient sees first
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Tools:
     entries_by_number: Callable[[str], list[EntryView]]
     load_document: Callable[[bytes], object]  # policies.pages.load_document with limits bound
     find_personal_data: Callable[[str], list]
+    check_cover: Callable[..., object]  # gateway.coversheet.cover_number_matches with the office bound
 
 
 Rule = Callable[[Subject, Tools], Hit | None]
@@ -152,6 +154,19 @@ def document_readable(subject: Subject, tools: Tools) -> Hit | None:
         return Hit(f"document_{exc.code}", exc.message_ja, exc.message_en)
     subject.pages = len(document.pages)
     subject.page_texts = [page.text for page in document.pages]
+    subject.first_page = document.pages[0] if document.pages else None
+    return None
+
+
+def cover_sheet_number(subject: Subject, tools: Tools) -> Hit | None:
+    """A submitted cover sheet that names another fax number than the one dialled blocks
+    (Minato City 2022: a number copied from an old form)."""
+    page = subject.first_page
+    if page is None or not subject.e164:
+        return None
+    check = tools.check_cover(page.text, page.image, subject.e164, dial_string=subject.dial_string)
+    if check.status == "mismatch":
+        return Hit("cover_number_mismatch", check.message_ja, check.message_en)
     return None
 
 
@@ -185,6 +200,7 @@ CHAIN: tuple[tuple[str, Rule, str], ...] = (
     ("entry_not_stale", entry_not_stale, "block"),
     ("internal_uses_extension", internal_uses_extension, "block"),
     ("document_readable", document_readable, "hold"),
+    ("cover_sheet_number", cover_sheet_number, "block"),
     ("personal_data", personal_data, "block"),
 )
 

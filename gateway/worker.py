@@ -4,19 +4,24 @@ expires what waited too long, and after a crash hands jobs caught mid-send to a 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import time
 
 import phonenumbers
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from directory.schema import DirectoryEntry
-from gateway import confirmation, jobs
+from gateway import approvals, auditlog, confirmation, jobs
+from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from gateway.addressing import parse_recipient
-from gateway.models import Job, RuleResult
+from gateway.models import AuditCheckpoint, AuditHead, Job, Record, RuleResult
+from gateway.records import ConfirmationFact, TransmissionFacts, build_record, make_checkpoint, thumbnail
+from gateway.signing import SigningKeyError
 from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError
 from gateway.screening import EntryView, Outcome, RuleRecord, Subject, Tools, run_chain
+from policies.pages import DocumentUnreadable
 from policies.personal_data import find_personal_data
 
 log = structlog.get_logger("faxgate.worker")
@@ -28,30 +33,13 @@ def _view(entry: DirectoryEntry) -> EntryView:
                      entry.extension, entry.last_used, entry.verified_on, entry.version)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything faxgate writes is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
-def binding_of(job: Job) -> confirmation.Binding:
-    return confirmation.Binding(job.content_sha256, job.e164 or "", job.entry_version, job.policy_version)
-
-
-def given_of(job: Job) -> list[confirmation.Given]:
-    return [
-        confirmation.Given(c.user_id, c.role,
-                           confirmation.Binding(c.content_sha256, c.e164, c.entry_version, c.policy_version), as_utc(c.at))
-        for c in job.confirmations
-    ]
+RECORDED_STATES = ("sent", "failed", "blocked", "rejected", "expired", "delivery_unknown")
 
 
 class Worker:
     def __init__(self, app):
         self.app = app
+        self.records_paused_until = 0.0
 
     # -- lookups, each in its own short transaction (document parsing must not hold the database)
 
@@ -66,7 +54,7 @@ class Worker:
 
     def tools(self) -> Tools:
         return Tools(self.app.profile, self.app.policy, self._entry_by_slot, self._entries_by_number,
-                     self.app.load_document, find_personal_data)
+                     self.app.load_document, find_personal_data, self.app.check_cover)
 
     # -- start-up
 
@@ -199,6 +187,58 @@ class Worker:
             self.app.notifier.notify(*notice)
         log.info("relayed", job=job_id, outcome=state, detail=detail)
 
+    # -- signed records and checkpoints
+
+    def record_one(self) -> bool:
+        """Sign the record of one job that reached a state needing one (outside any database
+        transaction: loading pages and signing take time). A key problem is logged and retried
+        later; it never changes a job."""
+        if time.monotonic() < self.records_paused_until:
+            return False
+        newer = (select(Record.id).where(Record.job_id == Job.id, Record.state == Job.state,
+                                         Record.created_at >= Job.updated_at).exists())
+        with self.app.session() as session:
+            job = session.scalars(select(Job).where(Job.state.in_(RECORDED_STATES), ~newer)
+                                  .order_by(Job.updated_at).limit(1)).first()
+            if job is None:
+                return False
+            facts_json, ended_at, state = approvals.job_json(session, job), as_utc(job.updated_at), job.state
+            confirmations = [ConfirmationFact(c.user.name, c.role, as_utc(c.at), c.entered, True) for c in job.confirmations]
+            document = jobs.document_of(session, job.id)
+        try:
+            signer = self.app.signing_key().signer()
+        except SigningKeyError as exc:
+            log.warning("records_paused", reason=exc.message_en)
+            self.records_paused_until = time.monotonic() + 60
+            return False
+        try:
+            thumbnails = [thumbnail(page.image, page.dpi) for page in self.app.load_document(document, "standard").pages]
+        except DocumentUnreadable:
+            thumbnails = []  # the record says the pages could not be read; the findings say why
+        facts = TransmissionFacts.from_job_json(facts_json, ended_at, thumbnails, confirmations)
+        pdf = build_record(facts, signer, office=self.app.config.coversheet.office_name)
+        digest = hashlib.sha256(pdf).hexdigest()
+        with self.app.session() as session:
+            session.add(Record(kind="transmission", job_id=facts.job_id, state=state, pdf=pdf, sha256=digest))
+            auditlog.append(session, ACTOR, "record.signed", facts.job_id, state, sha256=digest)
+        return True
+
+    def checkpoint_if_due(self) -> None:
+        """Sign the audit chain's head every `checkpoint_every` events."""
+        with self.app.session() as session:
+            head = session.get(AuditHead, 1)
+            last = session.scalar(select(func.max(AuditCheckpoint.last_id))) or 0
+            if head.last_id - last < self.app.config.records.checkpoint_every:
+                return
+            last_id, last_hash = head.last_id, head.last_hash
+        try:
+            signer = self.app.signing_key().signer()
+        except SigningKeyError:
+            return  # record_one reports the key problem
+        cms = make_checkpoint(last_id, last_hash, signer)
+        with self.app.session() as session:
+            session.add(AuditCheckpoint(last_id=last_id, last_hash=last_hash, cms=cms))
+
     # -- expiry
 
     def expire(self) -> None:
@@ -214,9 +254,10 @@ class Worker:
         next_expiry = 0.0
         while not stop.is_set():
             try:
-                busy = self.screen_one() | self.relay_one()
+                busy = self.screen_one() | self.relay_one() | self.record_one()
                 if time.monotonic() > next_expiry:
                     self.expire()
+                    self.checkpoint_if_due()
                     next_expiry = time.monotonic() + 60
             except Exception:
                 log.exception("worker_error")

@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 extra="${1:-}"   # "test" also installs what the test suite needs
 
 apt_packages=()
+# Japanese font embedded in cover sheets and signed records.
+[ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || apt_packages+=(fonts-ipaexfont)
 if [ "$extra" = "test" ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
-  [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || apt_packages+=(fonts-ipaexfont)
   command -v hfaxd >/dev/null || apt_packages+=(hylafax-server hylafax-client)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then

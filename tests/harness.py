@@ -8,6 +8,7 @@ import email
 import email.policy
 import smtplib
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from directory.importer import plan_import
 from directory.store import apply_import
 from gateway.app import App
 from gateway.config import Config, DatabaseConfig, HttpConfig, MailConfig, PolicyConfig, RelayConfig, SmtpConfig
+from gateway.records_config import CA_FILE, CERT_FILE, KEY_FILE, RecordsConfig
+from gateway.signing import init_ca
 from gateway.users import add_user, new_token
 
 DOMAIN = "fax.example.jp"
@@ -92,6 +95,20 @@ class SmtpSink:
         return self.received
 
 
+_KEYS: dict[str, RecordsConfig] = {}
+
+
+def signing_keys() -> RecordsConfig:
+    """One local CA and signing key for the whole test session (as `faxgate records init-ca`)."""
+    if "session" not in _KEYS:
+        directory = Path(tempfile.mkdtemp(prefix="faxgate-keys-"))
+        init_ca(directory / "keys")
+        base = directory / "keys"
+        _KEYS["session"] = RecordsConfig(key_file=str(base / KEY_FILE), cert_file=str(base / CERT_FILE),
+                                         chain_file=str(base / CA_FILE), trust_root=str(base / CA_FILE))
+    return _KEYS["session"]
+
+
 def make_config(tmp_path: Path, fax_port: int, mail_port: int, policy_text: str | None = None, **smtp) -> Config:
     policy_file = ""
     if policy_text is not None:
@@ -105,6 +122,7 @@ def make_config(tmp_path: Path, fax_port: int, mail_port: int, policy_text: str 
         relay=RelayConfig(url=f"smtp://127.0.0.1:{fax_port}", domain="faxserver.example.jp"),
         mail=MailConfig(url=f"smtp://127.0.0.1:{mail_port}"),
         policy=PolicyConfig(file=policy_file),
+        records=signing_keys(),
     )
 
 

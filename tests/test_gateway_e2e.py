@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import subprocess
+import sys
 import time
 
 import httpx
@@ -232,3 +234,47 @@ def test_control_characters_in_the_address_are_refused(world):
     assert b"\r\n501" in answer or b"\r\n550" in answer or b"\r\n553" in answer
     with app.session() as session:
         assert session.query(Job).count() == 0
+
+
+def test_sent_job_gets_a_signed_record_that_verifies(world, tmp_path):
+    app, gateway, tokens, fax, mail = world
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN))))
+    wait_state(app, job_id, {"awaiting_confirmation"})
+    submitter = api(gateway, tokens["sato"])
+    assert submitter.get(f"/api/jobs/{job_id}/record.pdf").status_code == 404
+    submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    wait_state(app, job_id, {"sent"})
+    deadline = time.monotonic() + 30
+    while (answer := submitter.get(f"/api/jobs/{job_id}/record.pdf")).status_code == 404:
+        assert time.monotonic() < deadline, "no record within 30 s"
+        time.sleep(0.1)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    record = tmp_path / "record.pdf"
+    record.write_bytes(answer.content)
+    verified = _faxgate_records_verify(app, record, tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    tampered = tmp_path / "tampered.pdf"
+    data = bytearray(answer.content)
+    data[len(data) // 3] ^= 0x01
+    tampered.write_bytes(bytes(data))
+    assert _faxgate_records_verify(app, tampered, tmp_path).returncode == 1
+    assert api(gateway, tokens["kato"]).get(f"/api/jobs/{job_id}/record.pdf").status_code == 403
+
+
+def _faxgate_records_verify(app, path, tmp_path):
+    config = tmp_path / "verify.toml"
+    config.write_text(f'[records]\ntrust_root = "{app.config.records.trust_root}"\n', encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "gateway", "--config", str(config), "records", "verify", str(path)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cover_sheet_naming_another_number_blocks(world):
+    app, gateway, tokens, fax, mail = world
+    cover = [[(20, 20, "FAX送信票", 20), (20, 40, "宛先: 子ども家庭支援係 御中", 12), (20, 55, "FAX: 03-5432-1112", 14),
+              (20, 75, "発信元: 保健福祉課 FAX: 03-6000-9999", 11)]]
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(cover))))
+    wait_state(app, job_id, {"blocked"})
+    job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
+    assert [r["code"] for r in job["reasons"]] == ["cover_number_mismatch"]
+    assert "03-5432-1112" in job["reasons"][0]["message_ja"] and "03-5432-1111" in job["reasons"][0]["message_ja"]

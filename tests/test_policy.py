@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 
@@ -50,14 +52,9 @@ def test_bad_policy_files(tmp_path, text, fragment):
 
 
 def _tools(policy, entry):
-    class Page:
-        text = "会議資料を送付します。"
-
-    class Document:
-        pages = [Page()]
-
-    return Tools(PbxProfile(), policy, lambda slot: entry, lambda number: [entry],
-                 lambda data: Document(), lambda text: [])
+    document = SimpleNamespace(pages=[SimpleNamespace(text="会議資料を送付します。", image=None)])
+    return Tools(PbxProfile(), policy, lambda slot: entry, lambda number: [entry], lambda data: document,
+                 lambda text: [], lambda *args, **kwargs: SimpleNamespace(status="not_cover"))
 
 
 def test_shadow_mode_records_the_hit_and_lets_the_job_continue(tmp_path):
@@ -80,7 +77,7 @@ def test_a_rule_that_raises_holds_the_job():
     def exploding(data):
         raise MemoryError("parser blew up")
 
-    tools = Tools(tools.profile, tools.policy, tools.entry_by_slot, tools.entries_by_number, exploding, tools.find_personal_data)
+    tools = dataclasses.replace(tools, load_document=exploding)
     outcome = run_chain(Subject(DestinationRequest("e164", "x", e164="+81354321111"), b"%PDF", dt.date.today()), tools)
     assert outcome.state == "blocked"
     assert outcome.reasons == [{"rule": "document_readable", "code": "screening_error", "action": "hold",

@@ -1,0 +1,415 @@
+"""Signed transmission records, the signed directory audit report and signed audit-chain
+checkpoints: validated with pyHanko's own validator (not just "a file exists"), broken by any
+one changed byte, by an update appended after signing, by a foreign signing key; and a rewrite
+of the whole audit table (every hash recomputed) caught by a checkpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import io
+import json
+import tomllib
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from click.testing import CliRunner
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import read_certification_data
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from sqlalchemy import select, text
+
+from gateway import approvals, auditlog, jobs, records
+from gateway.app import App
+from gateway.cli_records import records_group
+from gateway.models import AuditEvent, AuditHead, Job
+from gateway.records import ConfirmationFact, TransmissionFacts
+from gateway.records_config import RecordsConfig
+from gateway.signing import init_ca, load_certificates, load_signing_key, validation_context
+from gateway.worker import Worker
+from policies.pages import load_document
+from tests import docgen
+from tests.harness import SmtpSink, make_config, seed
+from tests.test_jobs import approve, stored_job
+
+NOW = dt.datetime.now(dt.timezone.utc)
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    created = init_ca(tmp_path_factory.mktemp("keys"), organization="世田谷区")
+    config = RecordsConfig(key_file=str(created.key), cert_file=str(created.cert), chain_file=str(created.ca_cert),
+                           trust_root=str(created.ca_cert))
+    return created, load_signing_key(config, environ={}).signer()
+
+
+@pytest.fixture(scope="module")
+def other_keys(tmp_path_factory):
+    created = init_ca(tmp_path_factory.mktemp("other"), organization="よその組織")
+    config = RecordsConfig(key_file=str(created.key), cert_file=str(created.cert), chain_file=str(created.ca_cert),
+                           trust_root=str(created.ca_cert))
+    return created, load_signing_key(config, environ={}).signer()
+
+
+@functools.lru_cache(maxsize=4)
+def sample_document(pages: int) -> bytes:
+    """One document per page count (PDFium stamps each file with its creation time)."""
+    return docgen.text_pdf([[(20, 25, f"申請書 {n + 1}ページ", 16), (20, 45, "氏名 山田 太郎", 12)] for n in range(pages)])
+
+
+def sample_facts(pages: int = 3) -> TransmissionFacts:
+    document = sample_document(pages)
+    loaded = load_document(document, resolution="standard")
+    return TransmissionFacts(
+        job_id="20250115-0a1b2c3d4e5f", state="sent", submitter="sato@city.example.jp", department="保健福祉課",
+        device="mfd-3f", received_at=NOW - dt.timedelta(minutes=20), ended_at=NOW, requested="FAX=+81354321111@fax.example.jp",
+        destination_name="子ども家庭支援係", destination_organization="世田谷区", entry_slot=1, entry_version=2,
+        e164="+81354321111", dial_string="0-03-5432-1111", content_sha256=hashlib.sha256(document).hexdigest(),
+        filename="申請書.pdf", size=len(document), pages=pages,
+        findings=({"page": 1, "category": "氏名", "sensitive": False, "masked": True, "text": "山田 **", "bbox": None,
+                   "source": "text"},),
+        rules=({"run": 1, "rule": "destination_dialable", "outcome": "pass", "code": None, "reason": ""},
+               {"run": 1, "rule": "personal_data", "outcome": "pass", "code": None, "reason": ""}),
+        confirmations=(ConfirmationFact("sato", "submitter", NOW - dt.timedelta(minutes=10), "0354321111", True),
+                       ConfirmationFact("suzuki", "approver", NOW - dt.timedelta(minutes=5), "03-5432-1111", True)),
+        relay_result="250 2.0.0 Ok: queued as 4Xy", attempts=1,
+        thumbnails=tuple(records.thumbnail(page.image, page.dpi) for page in loaded.pages),
+    )
+
+
+@pytest.fixture(scope="module")
+def record(keys) -> bytes:
+    return records.build_record(sample_facts(), keys[1], office="世田谷区役所")
+
+
+def text_of(pdf: bytes) -> str:
+    document = pdfium.PdfDocument(pdf)
+    return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+
+
+# --- records ------------------------------------------------------------------------------------
+
+
+def test_record_is_a_no_changes_certification_that_pyhankos_validator_accepts(keys, record):
+    created, _ = keys
+    reader = PdfFileReader(io.BytesIO(record))
+    [signature] = reader.embedded_signatures
+    status = validate_pdf_signature(signature, validation_context(load_certificates(str(created.ca_cert))))
+    assert status.bottom_line and status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.docmdp_ok
+    assert signature.docmdp_level == MDPPerm.NO_CHANGES
+    assert read_certification_data(reader).permission == MDPPerm.NO_CHANGES
+
+    ok, reason = records.verify_record(record, created.ca_cert)
+    assert ok, reason
+    assert "faxgate records (世田谷区)" in reason
+
+
+def test_record_carries_the_facts_as_text_and_as_json(record):
+    facts = sample_facts()
+    shown = text_of(record)
+    for expected in (facts.job_id, "送信済み", "sato@city.example.jp", "保健福祉課", "mfd-3f", "子ども家庭支援係",
+                     "03-5432-1111", "0-03-5432-1111", facts.content_sha256, "0354321111", "suzuki", "承認者",
+                     "personal_data", "山田 **", "250 2.0.0 Ok: queued as 4Xy", "1ページ", "3ページ",
+                     records.verification_code(facts.job_id, facts.e164, facts.content_sha256)):
+        assert expected in shown, expected
+    embedded = records.embedded_facts(record)
+    assert embedded == facts.to_json()
+    assert embedded["confirmations"][1]["entered"] == "03-5432-1111"
+    assert len(pdfium.PdfDocument(record)) == 2  # facts, then the page thumbnails
+
+
+def flipped(data: bytes, at: int) -> bytes:
+    changed = bytearray(data)
+    changed[at] ^= 0x01
+    return bytes(changed)
+
+
+def test_any_one_byte_changed_fails_verification(keys, record):
+    created, _ = keys
+    reader = PdfFileReader(io.BytesIO(record))
+    _, gap_start, gap_end, _ = (int(v) for v in reader.embedded_signatures[0].byte_range)
+    hex_digits = record[gap_start + 1:gap_end - 1]
+    der_end = gap_start + 1 + len(hex_digits.rstrip(b"0"))
+    letter = gap_start + 1 + next(i for i, c in enumerate(hex_digits) if chr(c) in "ABCDEF")
+    positions = set(range(0, len(record), max(1, len(record) // 150)))
+    positions |= {0, 9, len(record) - 1, len(record) - 7,  # header, binary marker, %%EOF
+                  gap_start - 1, gap_start, gap_start + 1, gap_start + 200,  # around /Contents <
+                  der_end - 1, der_end + 1, gap_end - 2, gap_end - 1}  # the signature's end, its padding, ">"
+    for at in sorted(positions):
+        ok, reason = records.verify_record(flipped(record, at), created.ca_cert)
+        assert not ok, f"byte {at} changed and still valid"
+    # The same signature with one hex letter in lowercase: the bytes differ, the decoded value does not.
+    lower = bytearray(record)
+    lower[letter] = ord(chr(lower[letter]).lower())
+    ok, reason = records.verify_record(bytes(lower), created.ca_cert)
+    assert not ok and "signature container" in reason
+
+
+def test_content_changed_inside_the_signed_range_is_a_digest_mismatch(keys, record):
+    created, _ = keys
+    at = record.index(b"/Creator")
+    ok, reason = records.verify_record(record[:at] + b"/Creatar" + record[at + 8:], created.ca_cert)
+    assert not ok and "digest mismatch" in reason
+
+
+def test_an_update_appended_after_signing_fails(keys, record):
+    created, _ = keys
+    writer = IncrementalPdfFileWriter(io.BytesIO(record))
+    writer.root["/Lang"] = generic.TextStringObject("en")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    changed = out.getvalue()
+    assert changed.startswith(record) and len(changed) > len(record)
+    ok, reason = records.verify_record(changed, created.ca_cert)
+    assert not ok and "added" in reason
+
+
+def test_a_record_signed_under_another_root_fails(keys, other_keys):
+    created, _ = keys
+    forged = records.build_record(sample_facts(1), other_keys[1])
+    assert records.verify_record(forged, other_keys[0].ca_cert).ok
+    ok, reason = records.verify_record(forged, created.ca_cert)
+    assert not ok and "信頼の起点" in reason and "not trusted" in reason
+
+
+def test_only_a_no_changes_certification_counts(keys):
+    created, signer = keys
+    approval = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(docgen.text_pdf([[(20, 20, "記録", 12)]]))),
+        signers.PdfSignatureMetadata(field_name="faxgate", md_algorithm="sha256"), signer=signer).getvalue()
+    ok, reason = records.verify_record(approval, created.ca_cert)
+    assert not ok and "DocMDP" in reason
+
+
+@pytest.mark.parametrize("data, words", [
+    (docgen.text_pdf([[(20, 20, "署名なし", 12)]]), "no signature"),
+    (b"not a pdf at all", "not a readable PDF"),
+    (b"", "not a readable PDF"),
+])
+def test_unsigned_or_unreadable_files(keys, data, words):
+    ok, reason = records.verify_record(data, keys[0].ca_cert)
+    assert not ok and words in reason
+
+
+def test_truncated_record(keys, record):
+    assert not records.verify_record(record[: len(record) // 2], keys[0].ca_cert).ok
+
+
+def test_record_stays_verifiable_after_the_signing_certificate_expires(keys, record):
+    ok, reason = records.verify_record(record, keys[0].ca_cert, at=NOW + dt.timedelta(days=11 * 365))
+    assert ok, reason
+    assert "expired" in reason and "signing time" in reason
+
+
+def test_record_of_a_real_job_from_the_database(tmp_path, keys):
+    fax, mail = SmtpSink().start(), SmtpSink().start()
+    try:
+        app = App(make_config(tmp_path, fax.port, mail.port))
+        seed(app)
+        job_id = stored_job(app)
+        approve(app, job_id)
+        assert Worker(app).relay_one()
+        with app.session() as session:
+            job = session.get(Job, job_id)
+            assert job.state == "sent"
+            data = approvals.job_json(session, job)
+            confirmations = [ConfirmationFact(c.user.name, c.role, c.at, c.entered, True) for c in job.confirmations]
+            document = jobs.document_of(session, job_id)
+            ended_at = job.updated_at
+        pages = app.load_document(document).pages
+        facts = TransmissionFacts.from_job_json(data, ended_at, [records.thumbnail(p.image, p.dpi) for p in pages],
+                                                confirmations)
+        # job_json lists the accepted confirmations only (each matched), without what was entered
+        assert [(c.user, c.matched) for c in TransmissionFacts.from_job_json(data, ended_at).confirmations] == [
+            ("sato", True), ("suzuki", True)]
+        pdf = records.build_record(facts, keys[1])
+    finally:
+        fax.stop()
+        mail.stop()
+    assert records.verify_record(pdf, keys[0].ca_cert).ok
+    embedded = records.embedded_facts(pdf)
+    assert embedded["job_id"] == job_id and embedded["state"] == "sent"
+    assert embedded["content_sha256"] == hashlib.sha256(document).hexdigest()
+    assert [c["user"] for c in embedded["confirmations"]] == ["sato", "suzuki"]
+    shown = text_of(pdf)
+    assert job_id in shown and "子ども家庭支援係" in shown and "送信済み" in shown
+
+
+def test_directory_audit_report_is_signed(run_cli, keys):
+    result = run_cli("directory", "audit", "--from-file", str(FIXTURES / "addressbooks" / "ricoh_addr.csv"),
+                     "--json", "--as-of", "2026-11-23")
+    report = json.loads(result.output)
+    pdf = records.build_audit_report(report, keys[1], source="ricoh_addr.csv", as_of=dt.date(2026, 11, 23))
+    ok, reason = records.verify_record(pdf, keys[0].ca_cert)
+    assert ok, reason
+    shown = text_of(pdf)
+    assert "一斉点検報告書" in shown and "外線発信番号なし" in shown and "緊急通報・特番" in shown
+    assert f"{report['entries']} 件" in shown
+    embedded = records.embedded_facts(pdf)
+    assert embedded["findings"] == report["findings"] and embedded["as_of"] == "2026-11-23"
+    assert not records.verify_record(flipped(pdf, len(pdf) // 3), keys[0].ca_cert).ok
+
+
+# --- audit chain checkpoints ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def audit_app(tmp_path):
+    app = App(make_config(tmp_path, 9, 9))
+    with app.session() as session:
+        for n in range(12):
+            auditlog.append(session, "user:sato", "job.confirm_attempt", f"job-{n}", f"attempt {n}", status=200)
+    return app
+
+
+def head_of(app) -> tuple[int, str]:
+    with app.session() as session:
+        head = session.get(AuditHead, 1)
+        return head.last_id, head.last_hash
+
+
+def stored_hash(app):
+    def lookup(event_id: int) -> str | None:
+        with app.session() as session:
+            return session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id))
+    return lookup
+
+
+def rewrite_chain_from(app, first_id: int, reason: str) -> None:
+    """What someone who can write the whole table does: change one event and recompute every
+    hash after it, and the head, so that the chain itself is consistent again."""
+    with app.session() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.id >= first_id).order_by(AuditEvent.id)).all()
+        previous = session.scalar(select(AuditEvent.hash).where(AuditEvent.id == first_id - 1)) or auditlog.GENESIS
+        for event in events:
+            if event.id == first_id:
+                event.reason = reason
+            event.prev_hash = previous
+            event.hash = auditlog.event_hash(event.id, event.at, event.actor, event.action, event.subject,
+                                             event.reason, event.data, previous)
+            previous = event.hash
+        session.flush()
+        session.execute(text("UPDATE audit_head SET last_hash = :h WHERE id = 1"), {"h": previous})
+
+
+def test_checkpoint_catches_a_rewritten_chain(audit_app, keys):
+    created, signer = keys
+    last_id, last_hash = head_of(audit_app)
+    checkpoint = records.make_checkpoint(last_id, last_hash, signer)
+    verdict = records.verify_checkpoint(checkpoint, created.ca_cert, stored_hash(audit_app))
+    assert verdict.ok and verdict.last_id == last_id == 12, verdict.reason
+
+    rewrite_chain_from(audit_app, 5, "attempt 5 (rewritten)")
+    with audit_app.session() as session:
+        assert auditlog.verify(session).ok, "the rewrite is consistent: the chain alone cannot tell"
+    verdict = records.verify_checkpoint(checkpoint, created.ca_cert, stored_hash(audit_app))
+    assert not verdict.ok
+    assert "rewritten" in verdict.reason and "12" in verdict.reason
+
+
+def test_events_after_a_checkpoint_do_not_disturb_it(audit_app, keys):
+    created, signer = keys
+    checkpoint = records.make_checkpoint(*head_of(audit_app), signer)
+    with audit_app.session() as session:
+        auditlog.append(session, "system:worker", "job.sent", "job-99", "")
+    assert records.verify_checkpoint(checkpoint, created.ca_cert, stored_hash(audit_app)).ok
+
+
+def test_checkpoint_catches_removed_events(audit_app, keys):
+    created, signer = keys
+    checkpoint = records.make_checkpoint(*head_of(audit_app), signer)
+    with audit_app.session() as session:
+        session.execute(text("DELETE FROM audit_events WHERE id > 10"))
+    verdict = records.verify_checkpoint(checkpoint, created.ca_cert, stored_hash(audit_app))
+    assert not verdict.ok and "missing" in verdict.reason
+
+
+def test_checkpoint_forged_or_damaged(audit_app, keys, other_keys):
+    created, signer = keys
+    last_id, last_hash = head_of(audit_app)
+    forged = records.make_checkpoint(last_id, last_hash, other_keys[1])
+    verdict = records.verify_checkpoint(forged, created.ca_cert, stored_hash(audit_app))
+    assert not verdict.ok and "not trusted" in verdict.reason
+    genuine = records.make_checkpoint(last_id, last_hash, signer)
+    # the signed payload edited to name another hash
+    edited = genuine.replace(last_hash.encode(), ("0" * 64).encode())
+    assert edited != genuine
+    assert not records.verify_checkpoint(edited, created.ca_cert, stored_hash(audit_app)).ok
+    assert not records.verify_checkpoint(b"\x30\x03\x02\x01\x00", created.ca_cert, stored_hash(audit_app)).ok
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(records_group, list(args), catch_exceptions=False)
+
+
+def test_records_verify_exit_codes(tmp_path, keys, other_keys, record, monkeypatch):
+    monkeypatch.delenv("FAXGATE_CONFIG", raising=False)
+    ca = str(keys[0].ca_cert)
+    good = tmp_path / "record.pdf"
+    good.write_bytes(record)
+    bad = tmp_path / "altered.pdf"
+    bad.write_bytes(flipped(record, len(record) // 2))
+
+    result = invoke("verify", str(good), "--trust-root", ca)
+    assert result.exit_code == 0 and result.output.startswith("ok: ")
+
+    result = invoke("verify", str(bad), "--trust-root", ca)
+    assert result.exit_code == 1 and "検証に失敗しました" in result.output
+
+    result = invoke("verify", str(good), "--trust-root", str(other_keys[0].ca_cert))
+    assert result.exit_code == 1 and "not trusted" in result.output
+
+    result = invoke("verify", str(good), "--trust-root", str(tmp_path / "missing-ca.pem"))
+    assert result.exit_code == 2 and "missing-ca.pem" in result.output
+
+    assert invoke("verify", str(tmp_path / "no-such.pdf"), "--trust-root", ca).exit_code == 2
+
+    result = invoke("verify", str(good), "--trust-root", ca, "--json")
+    out = json.loads(result.output)
+    assert result.exit_code == 0 and out["valid"] is True and out["record"]["job_id"] == sample_facts().job_id
+    result = invoke("verify", str(bad), "--trust-root", ca, "--json")
+    assert result.exit_code == 1 and json.loads(result.output)["valid"] is False
+
+
+def test_init_ca_then_verify_with_the_default_configuration(tmp_path, monkeypatch):
+    """A first install with no configuration file: init-ca writes where [records] looks by
+    default, and `records verify` checks against that CA."""
+    monkeypatch.delenv("FAXGATE_CONFIG", raising=False)
+    monkeypatch.delenv("FAXGATE_SIGNING_PASSWORD", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("init-ca", "--organization", "世田谷区")
+    assert result.exit_code == 0, result.output
+    suggested = tomllib.loads(result.stdout)["records"]
+    assert suggested["trust_root"].endswith("ca.pem")
+    signer = load_signing_key(RecordsConfig(), environ={}).signer()
+    (tmp_path / "record.pdf").write_bytes(records.build_record(sample_facts(1), signer))
+    result = invoke("verify", "record.pdf")
+    assert result.exit_code == 0, result.output
+
+    again = invoke("init-ca")
+    assert again.exit_code == 1 and "上書きしません" in again.output
+
+
+def test_init_ca_encrypts_keys_with_the_password_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("FAXGATE_CONFIG", raising=False)
+    monkeypatch.setenv("RECORDS_KEY_PASSWORD", "a long passphrase")
+    result = invoke("init-ca", "--out", str(tmp_path / "keys"), "--password-env", "RECORDS_KEY_PASSWORD")
+    assert result.exit_code == 0, result.output
+    config = RecordsConfig(**tomllib.loads(result.stdout)["records"])
+    assert config.password_env == "RECORDS_KEY_PASSWORD"
+    assert b"ENCRYPTED" in (tmp_path / "keys" / "signing-key.pem").read_bytes()
+    assert load_signing_key(config, environ={"RECORDS_KEY_PASSWORD": "a long passphrase"})
