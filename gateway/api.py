@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from gateway import approvals
 from gateway.models import Job, Record, User
 from gateway.users import user_for_token
+from gateway.web.router import web_router
 
 
 class ConfirmBody(BaseModel):
@@ -22,6 +23,7 @@ class RejectBody(BaseModel):
 
 def create_api(app) -> FastAPI:
     api = FastAPI(title="faxgate", version="0.1.0", description="Fax-transmission safety gateway API")
+    api.include_router(web_router(app))
 
     def session_user(request: Request):
         header = request.headers.get("authorization", "")

@@ -2,5 +2,6 @@
 
 from directory.schema import Base
 from gateway import models  # noqa: F401  (registers the gateway tables)
+from gateway.web import models as web_models  # noqa: F401  (registers the web app's tables)
 
 metadata = Base.metadata

@@ -11,6 +11,7 @@ apt_packages=()
 [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || apt_packages+=(fonts-ipaexfont)
 if [ "$extra" = "test" ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
+  command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v hfaxd >/dev/null || apt_packages+=(hylafax-server hylafax-client)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then

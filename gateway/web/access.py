@@ -1,0 +1,83 @@
+"""Who may see and do what in the web app, as plain rules. Every page and action checks these
+on the server; the templates only hide what a person could not use anyway."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gateway import confirmation
+from gateway.confirmation import Binding, Given, Person
+
+# While a job can still be confirmed, its number is never shown: the re-entry must come from
+# the document or the request in front of the person, not from a screen (report No. 371).
+_NUMBER_HIDDEN_STATES = frozenset({"received", "screening", "awaiting_confirmation", "approved"})
+_REJECTABLE_STATES = frozenset({"awaiting_confirmation", "approved", "blocked"})
+
+
+def may_see_job(person: Person, submitter_id: int | None, department: str) -> bool:
+    """The same rule as the JSON API: submitters their jobs, approvers their department's,
+    admins and auditors all."""
+    return (
+        person.user_id == submitter_id
+        or person.role in ("admin", "auditor")
+        or (person.role == "approver" and person.department == department)
+    )
+
+
+def may_reject(person: Person, state: str, submitter_id: int | None, department: str) -> bool:
+    """Mirrors gateway.approvals.reject (which decides): offered only where it would be accepted."""
+    if state not in _REJECTABLE_STATES:
+        return False
+    return (
+        person.user_id == submitter_id
+        or person.role == "admin"
+        or (person.role == "approver" and person.department == department)
+    )
+
+
+def number_visible(state: str) -> bool:
+    return state not in _NUMBER_HIDDEN_STATES
+
+
+def awaits(
+    person: Person,
+    *,
+    state: str,
+    submitter_id: int | None,
+    department: str,
+    given: list[Given],
+    binding: Binding,
+    now: dt.datetime,
+    ttl_hours: float,
+    approvers: int,
+) -> bool:
+    """Whether this job waits for this person's confirmation now. Nothing is listed that the
+    rules would refuse or no longer need: approvers see a job only after the submitter
+    confirmed, and only until enough approvers have."""
+    if state != "awaiting_confirmation":
+        return False
+    valid = confirmation.valid_confirmations(given, binding, now, ttl_hours)
+    submitter_done = any(g.role == "submitter" for g in valid)
+    if person.user_id == submitter_id:
+        return not submitter_done
+    if person.role != "approver" or person.department != department or not submitter_done:
+        return False
+    approver_ids = {g.user_id for g in valid if g.role == "approver"}
+    return person.user_id not in approver_ids and len(approver_ids) < approvers
+
+
+def all_pages_seen(seen: set[int], pages: int | None) -> bool:
+    """Viewing the pages is part of confirming: every page of the document as screened."""
+    return bool(pages) and set(range(1, pages + 1)) <= seen
+
+
+def may_manage_directory(person: Person) -> bool:
+    return person.role == "admin"
+
+
+def may_list_users(person: Person) -> bool:
+    return person.role == "admin"
+
+
+def may_read_audit_trail(person: Person) -> bool:
+    return person.role == "auditor"

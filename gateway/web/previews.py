@@ -1,0 +1,86 @@
+"""Page previews: the stored document rendered by policies.pages (in its limited child process)
+at fax resolution, black and white as the fax carries it, findings outlined in red; and the
+record of which pages each person was shown."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+from typing import Callable
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.web.models import PageView
+
+HIGHLIGHT = (220, 0, 0)
+HIGHLIGHT_WIDTH = 5
+
+
+def render_pages(document, findings: list[dict]) -> list[bytes]:
+    pngs = []
+    for page in document.pages:
+        image: Image.Image = page.bilevel()
+        boxes = [f["bbox"] for f in findings if f.get("page") == page.number and f.get("bbox")]
+        if boxes:
+            image = image.convert("RGB")
+            draw = ImageDraw.Draw(image)
+            for left, top, right, bottom in boxes:
+                pad = HIGHLIGHT_WIDTH * 2
+                draw.rectangle([left - pad, top - pad, right + pad, bottom + pad], outline=HIGHLIGHT, width=HIGHLIGHT_WIDTH)
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        pngs.append(out.getvalue())
+    return pngs
+
+
+class PagePreviews:
+    """Rendered pages of the last few documents: a browser asks for every page of a job at
+    once, and rendering starts a child process, so each document is rendered once."""
+
+    def __init__(self, load_document: Callable[[bytes], object], capacity: int = 8):
+        self._load_document = load_document
+        self._capacity = capacity
+        self._rendered: OrderedDict[tuple, list[bytes]] = OrderedDict()
+        self._guard = threading.Lock()
+        self._rendering: dict[tuple, threading.Lock] = {}
+
+    def pages(self, key: tuple, fetch_document: Callable[[], bytes], findings: list[dict]) -> list[bytes]:
+        """PNGs of every page. ``key`` names the content (job, hash, findings); raises
+        policies.pages.DocumentUnreadable when the document cannot be rendered."""
+        with self._guard:
+            if key in self._rendered:
+                self._rendered.move_to_end(key)
+                return self._rendered[key]
+            lock = self._rendering.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                if key in self._rendered:
+                    return self._rendered[key]
+            try:
+                pngs = render_pages(self._load_document(fetch_document()), findings)
+                with self._guard:
+                    self._rendered[key] = pngs
+                    while len(self._rendered) > self._capacity:
+                        self._rendered.popitem(last=False)
+                return pngs
+            finally:
+                with self._guard:
+                    self._rendering.pop(key, None)
+
+
+def record_view(session: Session, user_id: int, job_id: str, content_sha256: str, page: int) -> None:
+    seen = session.scalar(select(PageView.id).where(
+        PageView.user_id == user_id, PageView.job_id == job_id,
+        PageView.content_sha256 == content_sha256, PageView.page == page,
+    ))
+    if seen is None:
+        session.add(PageView(user_id=user_id, job_id=job_id, content_sha256=content_sha256, page=page))
+
+
+def pages_seen(session: Session, user_id: int, job_id: str, content_sha256: str) -> set[int]:
+    return set(session.scalars(select(PageView.page).where(
+        PageView.user_id == user_id, PageView.job_id == job_id, PageView.content_sha256 == content_sha256,
+    )))

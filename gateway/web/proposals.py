@@ -1,0 +1,115 @@
+"""Maker-checker for the directory, as plain rules: one admin proposes adding an entry,
+changing its number or reactivating it; a different admin approves; nobody approves their own
+proposal, and a proposal made against an entry that has changed since cannot be approved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from directory.dialplan import DialStringError, read_dial_string
+from directory.importer import KINDS, MAX_SLOT
+from directory.profile import PbxProfile
+from gateway.confirmation import Person
+
+ACTIONS = ("add", "change_number", "reactivate")
+
+
+@dataclass(frozen=True)
+class Draft:
+    action: str
+    slot: int | None
+    name: str = ""
+    organization: str = ""
+    kind: str = "external"
+    dial: str = ""  # as the devices would dial it
+    extension: str = ""
+    verified_on: dt.date | None = None  # when the proposer confirmed the number with the recipient
+    note: str = ""  # why: the maker's reason, for the checker
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    status: str
+    version: int
+    e164: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: int  # 200 may go ahead | 403 not this person | 409 not any more
+    code: str
+
+
+def draft_problems(draft: Draft, entry: EntryFacts | None, profile: PbxProfile, today: dt.date) -> list[str]:
+    """Codes of everything wrong with a draft; empty when it may be proposed."""
+    if draft.action not in ACTIONS:
+        return ["unknown_action"]
+    if draft.slot is None or not 1 <= draft.slot <= MAX_SLOT:
+        return ["slot_invalid"]
+    problems = []
+    if draft.action == "add":
+        if entry is not None:
+            problems.append("slot_taken")
+        if not draft.name.strip():
+            problems.append("name_missing")
+        if draft.kind not in KINDS:
+            problems.append("kind_invalid")
+        if not draft.dial.strip() and not (draft.kind == "internal" and draft.extension):
+            problems.append("dial_missing")
+    elif entry is None:
+        problems.append("no_such_entry")
+    elif draft.action == "change_number" and not draft.dial.strip():
+        problems.append("dial_missing")
+    elif draft.action == "reactivate" and entry.status != "retired":
+        problems.append("not_retired")
+    if draft.dial.strip() and draft.action != "reactivate":
+        problems.extend(_dial_problems(draft.dial, entry if draft.action == "change_number" else None, profile))
+    if draft.extension and not (draft.extension.isdigit() and len(draft.extension) == profile.extension_length):
+        problems.append("extension_invalid")
+    if draft.verified_on is None:
+        problems.append("verified_on_missing")
+    elif draft.verified_on > today:
+        problems.append("verified_on_future")
+    if not draft.note.strip():
+        problems.append("note_missing")
+    return problems
+
+
+def _dial_problems(dial: str, entry: EntryFacts | None, profile: PbxProfile) -> list[str]:
+    try:
+        reading = read_dial_string(dial, profile)
+    except DialStringError:
+        return ["dial_unreadable"]
+    if reading.blocked:
+        return ["dial_blocked"]
+    # An entry awaiting review keeps the number it was meant to dial; writing that number
+    # correctly is the fix, not a repeat.
+    if entry is not None and entry.status != "needs_review" and reading.reaches == entry.e164:
+        return ["same_number"]
+    return []
+
+
+def decide(
+    *,
+    state: str,
+    proposer_id: int,
+    person: Person,
+    approve: bool,
+    entry_version_then: int | None,
+    entry_now: EntryFacts | None,
+) -> Decision:
+    """May this person approve (or refuse) the proposal now? A refusal settles it; the proposer
+    may refuse (withdraw) their own, never approve it."""
+    if person.role != "admin":
+        return Decision(403, "not_admin")
+    if state != "pending":
+        return Decision(409, "decided")
+    if not approve:
+        return Decision(200, "refused")
+    if person.user_id == proposer_id:
+        return Decision(403, "self_approval")
+    version_now = entry_now.version if entry_now else None
+    if version_now != entry_version_then:
+        return Decision(409, "entry_changed")
+    return Decision(200, "approved")

@@ -1,0 +1,21 @@
+"""The web app's routes, for gateway.api to include next to the JSON API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.web.core import Web
+from gateway.web.routes_admin import add_admin_routes
+from gateway.web.routes_auth import add_auth_routes
+from gateway.web.routes_directory import add_directory_routes
+from gateway.web.routes_jobs import add_job_routes
+
+
+def web_router(app) -> APIRouter:
+    web = Web(app)
+    router = APIRouter(route_class=web.route_class(), include_in_schema=False)
+    add_auth_routes(router, web)
+    add_job_routes(router, web)
+    add_directory_routes(router, web)
+    add_admin_routes(router, web)
+    return router

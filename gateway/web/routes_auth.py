@@ -1,0 +1,81 @@
+"""Signing in and out, the language switch and the stylesheet."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import FileResponse
+
+from gateway import auditlog
+from gateway.jobs import utcnow
+from gateway.models import User
+from gateway.web import i18n, login, sessions
+from gateway.web.core import Viewer, Web, safe_next
+
+# Before anyone is signed in there is no session to bind a CSRF token to: the login form's
+# token is also set as a cookie, and the two must match (double submit), so no other site
+# can sign a browser in to an account of its choosing.
+LOGIN_CSRF_COOKIE = "faxgate_login_csrf"
+STYLESHEET = Path(__file__).with_name("static") / "style.css"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def add_auth_routes(router: APIRouter, web: Web) -> None:
+    app = web.app
+
+    def login_page(request: Request, next_page: str, status: int = 200, error: str | None = None, account: str = ""):
+        token = secrets.token_urlsafe(32)
+        page = web.render(request, None, "login.html", status=status, csrf_token=token, next_page=safe_next(next_page),
+                          error=error, account=account)
+        page.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=web.secure_cookies,
+                        path="/login")
+        return page
+
+    @router.get("/login")
+    def login_form(request: Request, next_page: str = Query("/", alias="next")):
+        return login_page(request, next_page)
+
+    @router.post("/login")
+    def sign_in(request: Request, account: str = Form(""), password: str = Form(""), csrf_token: str = Form(""),
+                next_page: str = Form("/", alias="next")):
+        _ = web.gettext(request)
+        if not sessions.tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
+            return login_page(request, next_page, 403, _("The form had expired. Please sign in again."), account)
+        now = utcnow()
+        result = login.attempt(app.session, account[:200], password[:1024], now)
+        if result.user_id is None:
+            if result.wait:
+                minutes = math.ceil(result.wait.total_seconds() / 60)
+                return login_page(request, next_page, 429, _("Too many failed attempts. Try again in %(minutes)d minute(s).")
+                                  % {"minutes": minutes}, account)
+            return login_page(request, next_page, 401, _("The name or the password is wrong."), account)
+        with app.session() as session:
+            token = sessions.start(session, session.get(User, result.user_id), now, request.cookies.get(sessions.COOKIE))
+        response = web.redirect(safe_next(next_page))
+        response.set_cookie(sessions.COOKIE, token, httponly=True, samesite="lax", secure=web.secure_cookies, path="/")
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    @router.post("/logout")
+    def sign_out(request: Request, viewer: Viewer = Depends(web.poster())):
+        with app.session() as session:
+            sessions.end(session, request.cookies.get(sessions.COOKIE, ""))
+            auditlog.append(session, f"user:{viewer.name}", "user.logout", f"user:{viewer.name}")
+        response = web.redirect("/login")
+        response.delete_cookie(sessions.COOKIE, path="/")
+        return response
+
+    @router.get("/lang/{language}")
+    def switch_language(language: str, next_page: str = Query("/", alias="next")):
+        response = web.redirect(safe_next(next_page))
+        if language in i18n.LANGUAGES:
+            response.set_cookie(i18n.COOKIE, language, max_age=LANGUAGE_COOKIE_SECONDS, samesite="lax",
+                                secure=web.secure_cookies, path="/")
+        return response
+
+    @router.get("/static/style.css")
+    def stylesheet():
+        return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": "max-age=3600"})

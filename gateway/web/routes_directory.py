@@ -1,0 +1,154 @@
+"""Directory pages for administrators: search, an entry with its history and findings, the bulk
+audit to work through, and change proposals that take effect when a second admin approves."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy import select
+
+from directory.audit import ACTIONS_JA, LABELS_JA, audit
+from directory.importer import parse_date
+from directory.store import EntryNotFound, audit_items, effective_dial, get_entry, list_entries
+from gateway.jobs import utcnow
+from gateway.models import User
+from gateway.web import access, labels, proposal_store
+from gateway.web.core import Refusal, Viewer, Web, office_today
+from gateway.web.i18n import N_
+from gateway.web.models import DirectoryProposal
+from gateway.web.proposals import ACTIONS, Draft
+
+
+def add_directory_routes(router: APIRouter, web: Web) -> None:
+    app = web.app
+    poster = web.poster()
+
+    def require_admin(viewer: Viewer) -> None:
+        if not access.may_manage_directory(viewer.person):
+            raise Refusal(viewer, N_("Only administrators may manage the directory."), 403)
+
+    def findings_by_slot(session) -> dict[int, list]:
+        found = audit(audit_items(session, app.profile), app.profile, office_today(), app.config.directory.stale_days)
+        by_slot = defaultdict(list)
+        for finding in found:
+            by_slot[finding.slot].append(finding)
+        return by_slot
+
+    @router.get("/directory")
+    def directory(request: Request, q: str = "", viewer: Viewer = Depends(web.viewer)):
+        require_admin(viewer)
+        query = q.strip()[:100]
+        with app.session() as session:
+            entries = {e.slot: e for e in list_entries(session, include_retired=True, search=query)}
+            digits = re.sub(r"[\s\-()]", "", query)
+            if digits.isdigit():  # a number as people write it: 03-5432-1111 is stored as +81354321111
+                entries |= {e.slot: e for e in list_entries(session, include_retired=True, search=digits.lstrip("0"))}
+            findings = findings_by_slot(session)
+            rows = [(entry, effective_dial(entry, app.profile), len(findings.get(slot, [])))
+                    for slot, entry in sorted(entries.items())]
+            waiting = len(proposal_store.pending(session))
+        return web.render(request, viewer, "directory.html", rows=rows, q=query, waiting=waiting)
+
+    @router.get("/directory/audit")
+    def directory_audit(request: Request, viewer: Viewer = Depends(web.viewer)):
+        require_admin(viewer)
+        with app.session() as session:
+            findings = findings_by_slot(session)
+        return web.render(request, viewer, "directory_audit.html", findings=sorted(findings.items()),
+                          finding_labels=LABELS_JA, finding_actions=ACTIONS_JA)
+
+    @router.get("/directory/entries/{slot}")
+    def entry_page(request: Request, slot: int, viewer: Viewer = Depends(web.viewer)):
+        require_admin(viewer)
+        with app.session() as session:
+            try:
+                entry = get_entry(session, slot)
+            except EntryNotFound:
+                raise Refusal(viewer, N_("There is no entry with this speed-dial number."), 404) from None
+            page = web.render(
+                request, viewer, "entry.html", entry=entry, dial=effective_dial(entry, app.profile),
+                history=list(reversed(entry.changes)), findings=findings_by_slot(session).get(slot, []),
+                finding_labels=LABELS_JA, finding_actions=ACTIONS_JA,
+                proposals=list(session.scalars(select(DirectoryProposal).where(DirectoryProposal.slot == slot)
+                                               .order_by(DirectoryProposal.id.desc()))),
+            )
+        return page
+
+    def proposals_page(request: Request, viewer: Viewer, status: int = 200, notice: str | None = None,
+                       error: dict | None = None):
+        with app.session() as session:
+            page = web.render(request, viewer, "proposals.html", status=status, notice=notice, error=error,
+                              pending=proposal_store.pending(session), decided=proposal_store.recently_decided(session))
+        return page
+
+    @router.get("/directory/proposals")
+    def proposals(request: Request, notice: str = "", viewer: Viewer = Depends(web.viewer)):
+        require_admin(viewer)
+        return proposals_page(request, viewer, notice=labels.PROPOSAL_MESSAGES.get(notice))
+
+    def proposal_form(request: Request, viewer: Viewer, draft: Draft, problems: list[str], status: int = 200):
+        with app.session() as session:
+            entry = None
+            if draft.slot and draft.action != "add":
+                try:
+                    entry = get_entry(session, draft.slot)
+                except EntryNotFound:
+                    entry = None
+            page = web.render(request, viewer, "proposal_form.html", status=status, draft=draft, problems=problems,
+                              entry=entry, actions=ACTIONS, today=office_today())
+        return page
+
+    @router.get("/directory/proposals/new")
+    def new_proposal(request: Request, action: str = "add", slot: str = "", viewer: Viewer = Depends(web.viewer)):
+        require_admin(viewer)
+        draft = Draft(action if action in ACTIONS else "add", int(slot) if slot.isdigit() else None)
+        return proposal_form(request, viewer, draft, [])
+
+    @router.post("/directory/proposals")
+    def propose(
+        request: Request, action: str = Form(""), slot: str = Form(""), name: str = Form(""),
+        organization: str = Form(""), kind: str = Form("external"), dial: str = Form(""), extension: str = Form(""),
+        verified_on: str = Form(""), note: str = Form(""), viewer: Viewer = Depends(poster),
+    ):
+        require_admin(viewer)
+        try:
+            verified = parse_date(verified_on)
+        except ValueError:
+            verified = None
+        draft = Draft(action, int(slot) if slot.strip().isdigit() else None, name[:200], organization[:200], kind,
+                      dial[:64], extension.strip()[:16], verified, note[:2000])
+        with app.session() as session:
+            try:
+                proposal_store.propose(session, draft, session.get(User, viewer.user_id), app.profile, office_today())
+            except proposal_store.DraftInvalid as invalid:
+                problems = invalid.problems
+            else:
+                problems = []
+        if problems:
+            return proposal_form(request, viewer, draft, problems, status=422)
+        return web.redirect("/directory/proposals?notice=proposed")
+
+    def decide(request: Request, proposal_id: int, viewer: Viewer, approve: bool, note: str):
+        with app.session() as session:
+            proposal = session.get(DirectoryProposal, proposal_id)
+            if proposal is None:
+                raise Refusal(viewer, N_("There is no such proposal."), 404)
+            outcome = proposal_store.decide(session, proposal, session.get(User, viewer.user_id), approve, note[:2000],
+                                            app.profile, utcnow())
+        if outcome.decision.status == 200:
+            return web.redirect(f"/directory/proposals?notice={outcome.decision.code}")
+        return proposals_page(request, viewer, status=outcome.decision.status,
+                              error={"headline": labels.PROPOSAL_MESSAGES[outcome.decision.code],
+                                     "detail": outcome.refused_change})
+
+    @router.post("/directory/proposals/{proposal_id}/approve")
+    def approve(request: Request, proposal_id: int, note: str = Form(""), viewer: Viewer = Depends(poster)):
+        require_admin(viewer)
+        return decide(request, proposal_id, viewer, True, note)
+
+    @router.post("/directory/proposals/{proposal_id}/refuse")
+    def refuse(request: Request, proposal_id: int, note: str = Form(""), viewer: Viewer = Depends(poster)):
+        require_admin(viewer)
+        return decide(request, proposal_id, viewer, False, note)

@@ -1,0 +1,137 @@
+"""Job pages: my faxes, what waits for my confirmation, stopped faxes, a job with its page
+previews and findings, and the confirmation form (through gateway.approvals, as the API)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from gateway import approvals, auditlog, jobs
+from gateway.jobs import utcnow
+from gateway.models import Job, User
+from gateway.web import access, job_views, queues
+from gateway.web.core import PAGE_HEADERS, Refusal, Viewer, Web
+from gateway.web.i18n import N_
+from gateway.web.previews import pages_seen, record_view
+from policies.categories import NAMES_JA
+from policies.pages import DocumentUnreadable
+
+ANSWER_HEADLINES = {
+    403: N_("You may not confirm this fax."),
+    409: N_("This fax cannot be confirmed by you now."),
+    422: N_("The number you entered does not match the destination. Check it against the document and the request."),
+}
+REJECT_HEADLINE = N_("The fax could not be rejected.")
+NOTICES = {
+    "confirmed": N_("Your confirmation was recorded. The fax now waits for an approver."),
+    "approved": N_("Confirmed by the submitter and an approver: the fax will be sent."),
+    "rejected": N_("The fax was rejected and will not be sent."),
+}
+PAGES_NOT_SEEN = N_("Look at every page of the document (shown below) before confirming.")
+PAGES_NOT_SEEN_AUDIT = "全ページのプレビューを見ずに確定しようとした"  # the audit trail is kept in Japanese
+
+
+def add_job_routes(router: APIRouter, web: Web) -> None:
+    app = web.app
+    poster = web.poster()
+
+    def visible_job(session, job_id: str, viewer: Viewer) -> Job:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise Refusal(viewer, N_("There is no such fax."), 404)
+        if not access.may_see_job(viewer.person, job.submitter_id, job.department):
+            raise Refusal(viewer, N_("You may not see this fax."), 403)
+        return job
+
+    def show(request: Request, viewer: Viewer, job_id: str, template: str, status: int = 200, **values) -> Response:
+        with app.session() as session:
+            job = job_views.detail(session, visible_job(session, job_id, viewer), viewer.person, utcnow(), app.policy)
+        return web.render(request, viewer, template, status=status, job=job, category_names=NAMES_JA, **values)
+
+    @router.get("/")
+    def home(viewer: Viewer = Depends(web.viewer)):
+        if viewer.role == "auditor":
+            return web.redirect("/audit")
+        return web.redirect("/confirmations" if viewer.pending else "/jobs")
+
+    @router.get("/jobs")
+    def my_jobs(request: Request, viewer: Viewer = Depends(web.viewer)):
+        with app.session() as session:
+            rows = job_views.summaries(session, queues.my_jobs(session, viewer.person))
+        return web.render(request, viewer, "job_list.html", rows=rows, heading=N_("My faxes"),
+                          empty=N_("You have not sent any fax through faxgate yet."))
+
+    @router.get("/confirmations")
+    def waiting(request: Request, viewer: Viewer = Depends(web.viewer)):
+        with app.session() as session:
+            rows = job_views.summaries(session, queues.waiting_for(session, viewer.person, utcnow(), app.policy))
+        return web.render(request, viewer, "job_list.html", rows=rows, heading=N_("Waiting for my confirmation"),
+                          empty=N_("Nothing is waiting for your confirmation."), confirm_links=True)
+
+    @router.get("/blocked")
+    def blocked(request: Request, viewer: Viewer = Depends(web.viewer)):
+        with app.session() as session:
+            rows = job_views.summaries(session, queues.blocked_for(session, viewer.person))
+        return web.render(request, viewer, "blocked.html", rows=rows)
+
+    @router.get("/jobs/{job_id}")
+    def job_page(request: Request, job_id: str, notice: str = "", viewer: Viewer = Depends(web.viewer)):
+        return show(request, viewer, job_id, "job.html", notice=NOTICES.get(notice), error=None)
+
+    @router.get("/jobs/{job_id}/pages/{page}.png")
+    def page_image(job_id: str, page: int, viewer: Viewer = Depends(web.viewer)):
+        with app.session() as session:
+            job = visible_job(session, job_id, viewer)
+            content_sha256, findings = job.content_sha256, list(job.findings or [])
+        key = (job_id, content_sha256, json.dumps(findings, sort_keys=True, ensure_ascii=False))
+
+        def fetch_document() -> bytes:
+            with app.session() as session:
+                return jobs.document_of(session, job_id)
+
+        try:
+            pngs = web.previews.pages(key, fetch_document, findings)
+        except DocumentUnreadable:
+            return Response(status_code=404, headers=PAGE_HEADERS)
+        if not 1 <= page <= len(pngs):
+            return Response(status_code=404, headers=PAGE_HEADERS)
+        with app.session() as session:
+            record_view(session, viewer.user_id, job_id, content_sha256, page)
+        return Response(pngs[page - 1], media_type="image/png", headers=PAGE_HEADERS)
+
+    @router.get("/jobs/{job_id}/confirm")
+    def confirm_form(request: Request, job_id: str, viewer: Viewer = Depends(web.viewer)):
+        return show(request, viewer, job_id, "confirm.html", notice=None, error=None)
+
+    @router.post("/jobs/{job_id}/confirm")
+    def confirm(request: Request, job_id: str, number: str = Form(""), viewer: Viewer = Depends(poster)):
+        with app.session() as session:
+            job = visible_job(session, job_id, viewer)
+            user = session.get(User, viewer.user_id)
+            seen = pages_seen(session, user.id, job.id, job.content_sha256)
+            if job.state == "awaiting_confirmation" and not access.all_pages_seen(seen, job.pages):
+                auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, PAGES_NOT_SEEN_AUDIT,
+                                status=409, role=None, pages_seen=sorted(seen))
+                answer, headline = approvals.Answer(409, ""), PAGES_NOT_SEEN
+            else:
+                answer = approvals.confirm(session, job, user, number[:64], app.policy)
+                headline = ANSWER_HEADLINES.get(answer.status)
+            state = job.state
+        if answer.status == 200:
+            return web.redirect(f"/jobs/{job_id}?notice={'approved' if state == 'approved' else 'confirmed'}")
+        # A mismatch needs no more words than its headline; the other refusals say which rule.
+        detail = "" if answer.status == 422 else answer.message_ja
+        return show(request, viewer, job_id, "confirm.html", status=answer.status, notice=None,
+                    error={"headline": headline, "detail": detail})
+
+    @router.post("/jobs/{job_id}/reject")
+    def reject(request: Request, job_id: str, reason: str = Form(""), viewer: Viewer = Depends(poster)):
+        with app.session() as session:
+            job = visible_job(session, job_id, viewer)
+            answer = approvals.reject(session, job, session.get(User, viewer.user_id), reason[:500])
+        if answer.status == 200:
+            return web.redirect(f"/jobs/{job_id}?notice=rejected")
+        return show(request, viewer, job_id, "job.html", status=answer.status, notice=None,
+                    error={"headline": REJECT_HEADLINE, "detail": answer.message_ja})

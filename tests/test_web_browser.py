@@ -1,0 +1,156 @@
+"""The web app in a real browser (Debian's Chromium, headless, driven by Playwright): a fax sent
+by two people in the Japanese UI, a stopped fax explained, and a directory change approved by a
+second administrator. Screenshots go to tests/artifacts/ for people to look at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from gateway.app import App
+from gateway.serve import BackgroundGateway
+from tests import docgen
+from tests.harness import SmtpSink, fax_message, make_config, queued_id, submit, wait_state
+from tests.web_support import CLEAN_PAGES, HIDDEN_NUMBER_FORMS, PASSWORD, PERSONAL_PAGES, populate
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+MFD_PANEL = {"width": 800, "height": 480}  # a typical multifunction device's touch panel
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; the setup must apt-get install chromium")
+        pytest.skip("Debian chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def world(tmp_path):
+    fax, mail = SmtpSink().start(), SmtpSink().start()
+    app = App(make_config(tmp_path, fax.port, mail.port))
+    populate(app)
+    with BackgroundGateway(app) as gateway:
+        yield app, gateway, fax
+    fax.stop()
+    mail.stop()
+
+
+def person(chromium, gateway, name: str, viewport=DESKTOP):
+    """A browser window of its own (its own cookies), signed in as ``name``."""
+    context = chromium.new_context(base_url=f"http://127.0.0.1:{gateway.http_port}", viewport=viewport, locale="ja-JP")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#account", name)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(re.compile(r"/(jobs|confirmations|directory|audit)"))
+    return page
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_two_people_send_a_fax_in_the_japanese_ui(chromium, world):
+    app, gateway, fax = world
+    document = docgen.text_pdf(CLEAN_PAGES)
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(document)))
+    assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+
+    submitter = person(chromium, gateway, "sato")
+    assert submitter.locator("#pending-count").inner_text() == "1"
+    submitter.get_by_role("link", name="内容を見て確認する").click()
+    submitter.wait_for_load_state("load")  # every page preview fetched: seeing them is part of confirming
+    assert "報告第371号" in submitter.locator("#warning-371").inner_text()
+    assert submitter.locator("#destination-name").inner_text() == "子ども家庭支援係"
+    assert not any(number in submitter.content() for number in HIDDEN_NUMBER_FORMS), "re-entered blind"
+    submitter.fill("#number", "03-5432-1112")
+    submitter.click("#confirm-button")
+    assert "一致しません" in submitter.locator(".error").inner_text()
+    submitter.fill("#number", "03-5432-1111")
+    shot(submitter, "send-1-submitter-confirms")
+    submitter.click("#confirm-button")
+    assert "確認を記録しました" in submitter.locator(".notice").inner_text()
+
+    approver = person(chromium, gateway, "suzuki", viewport=MFD_PANEL)
+    assert approver.locator("#pending-count").inner_text() == "1"
+    approver.goto("/confirmations")
+    shot(approver, "send-2-approver-waiting-mfd-panel")
+    approver.get_by_role("link", name="内容を見て確認する").click()
+    approver.wait_for_load_state("load")
+    approver.fill("#number", "0354321111")
+    shot(approver, "send-3-approver-confirms-mfd-panel")
+    approver.click("#confirm-button")
+    assert "確認がそろいました" in approver.locator(".notice").inner_text()
+    assert approver.locator("#pending-count").inner_text() == "0"
+
+    assert wait_state(app, job_id, {"sent", "failed"}) == "sent"
+    [relayed] = fax.wait_for(1)
+    assert hashlib.sha256(relayed.attachment()).digest() == hashlib.sha256(document).digest()
+    submitter.goto(f"/jobs/{job_id}")
+    assert submitter.locator("#job-state").inner_text() == "送信済み"
+    shot(submitter, "send-4-sent")
+
+
+def test_a_stopped_fax_is_explained(chromium, world):
+    app, gateway, fax = world
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(PERSONAL_PAGES))))
+    assert wait_state(app, job_id, {"blocked", "awaiting_confirmation"}) == "blocked"
+    submitter = person(chromium, gateway, "sato")
+    submitter.get_by_role("link", name="止めた送信").click()
+    card = submitter.locator(".cards li", has_text=job_id)
+    assert "止めた理由" in card.inner_text() and "黒塗り" in card.inner_text()
+    shot(submitter, "blocked-1-list")
+    card.get_by_role("link", name=job_id).click()
+    submitter.wait_for_load_state("load")
+    assert "生年月日" in submitter.locator("#findings").inner_text()
+    shot(submitter, "blocked-2-detail")
+    submitter.get_by_role("link", name="English").click()
+    assert "What to do" in submitter.locator(".reason").first.inner_text()
+    shot(submitter, "blocked-3-detail-english")
+    assert fax.received == []
+
+
+def test_a_directory_change_is_approved_by_a_second_admin(chromium, world):
+    app, gateway, fax = world
+    maker = person(chromium, gateway, "yamada")
+    maker.goto("/directory/audit")
+    shot(maker, "directory-1-audit")
+    maker.locator(".cards li", has_text="確認待ちの登録").get_by_role("link", name="新しい番号を提案する").click()
+    maker.fill("#dial", "0-03-5432-2222")
+    maker.fill("#verified_on", dt.date.today().isoformat())
+    maker.fill("#note", "先方（株式会社あおぞら）に電話で番号を確認しました")
+    maker.click("#propose-button")
+    assert "別の管理者が承認すると反映されます" in maker.locator(".notice").inner_text()
+    own = maker.locator("#pending-proposals li").first
+    assert own.get_by_role("button", name="承認して反映する").count() == 0, "no approve button for one's own proposal"
+
+    checker = person(chromium, gateway, "kimura")
+    checker.goto("/directory/proposals")
+    shot(checker, "directory-2-proposal-waiting")
+    checker.locator("#pending-proposals li").first.get_by_role("button", name="承認して反映する").click()
+    assert "宛先表に反映しました" in checker.locator(".notice").inner_text()
+    checker.goto("/directory/entries/2")
+    assert checker.locator("#entry-status").inner_text() == "有効"
+    assert checker.locator("#entry-number").inner_text() == "03-5432-2222"
+    assert "user:kimura" in checker.locator("#history").inner_text()
+    shot(checker, "directory-3-entry-after-approval")

@@ -1,0 +1,388 @@
+"""The web app over real HTTP (a running gateway, httpx as the browser): sign-in, lockout,
+session rotation and expiry, CSRF on every form, authorization of every page, and the
+confirmation and proposal rules as people meet them (reliability rows 7 and 8)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from sqlalchemy import update
+
+from directory.schema import DirectoryEntry
+from gateway.app import App
+from gateway.serve import BackgroundGateway
+from gateway.web import throttle
+from gateway.web.core import office_today
+from gateway.web.models import LoginThrottle, WebSession
+from gateway.web.router import web_router
+from gateway.web.sessions import COOKIE
+from tests.harness import SmtpSink, make_config
+from tests.web_support import (
+    HIDDEN_NUMBER_FORMS,
+    PERSONAL_PAGES,
+    browser,
+    csrf_token,
+    job_state,
+    page_csrf,
+    populate,
+    sign_in,
+    signed_in,
+    stored_job,
+)
+
+
+@pytest.fixture
+def world(tmp_path):
+    fax, mail = SmtpSink().start(), SmtpSink().start()
+    app = App(make_config(tmp_path, fax.port, mail.port))
+    populate(app)
+    with BackgroundGateway(app, smtp=False, worker=False) as gateway:
+        yield app, gateway.http_port
+    fax.stop()
+    mail.stop()
+
+
+def test_sign_in_is_japanese_by_default_and_english_on_request(world):
+    app, port = world
+    client = browser(port)
+    page = client.get("/login")
+    assert page.status_code == 200 and '<html lang="ja">' in page.text and "ログイン" in page.text
+    switched = client.get("/lang/en", params={"next": "/login"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/login"
+    assert "Sign in" in client.get("/login").text
+    assert client.get("/lang/en", params={"next": "//evil.example/"}).headers["location"] == "/", "no open redirect"
+
+
+def test_wrong_password_is_refused_and_the_right_one_opens_a_session(world):
+    app, port = world
+    client = browser(port)
+    assert sign_in(client, "sato", "wrong password").status_code == 401
+    assert COOKIE not in client.cookies
+    answer = sign_in(client, "sato")
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    page = client.get("/jobs")
+    assert page.status_code == 200 and "sato" in page.text
+    assert page.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_the_login_form_needs_its_own_token(world):
+    app, port = world
+    client = browser(port)
+    client.get("/login")
+    forged = client.post("/login", data={"account": "sato", "password": "correct horse battery staple"})
+    assert forged.status_code == 403 and COOKIE not in client.cookies
+
+
+def test_repeated_failures_lock_the_account_with_backoff_even_for_the_right_password(world):
+    app, port = world
+    client = browser(port)
+    for _ in range(throttle.FREE_FAILURES - 1):
+        assert sign_in(client, "suzuki", "guess").status_code == 401
+    locked = sign_in(client, "suzuki", "guess")
+    assert locked.status_code == 429 and "分後" in locked.text
+    assert sign_in(client, "suzuki").status_code == 429, "the right password does not end a lockout"
+    with app.session() as session:
+        row = session.get(LoginThrottle, "suzuki")
+        assert row.failures == throttle.FREE_FAILURES
+        row.locked_until = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    assert sign_in(client, "suzuki", "guess").status_code == 429, "the next failure locks for twice as long"
+    with app.session() as session:
+        row = session.get(LoginThrottle, "suzuki")
+        lock = row.locked_until.replace(tzinfo=dt.timezone.utc) - row.last_failure_at.replace(tzinfo=dt.timezone.utc)
+        assert lock == throttle.FIRST_LOCK * 2
+        row.locked_until = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    assert sign_in(client, "suzuki").status_code == 303
+    with app.session() as session:
+        assert session.get(LoginThrottle, "suzuki") is None, "a success starts the count again"
+
+
+def test_unknown_names_are_throttled_like_real_ones(world):
+    app, port = world
+    client = browser(port)
+    answers = [sign_in(client, "nobody", "guess").status_code for _ in range(throttle.FREE_FAILURES)]
+    assert answers == [401] * (throttle.FREE_FAILURES - 1) + [429]
+
+
+def test_session_id_rotates_at_login_so_a_planted_id_is_worthless(world):
+    app, port = world
+    client = browser(port)
+    planted = "attacker-chosen-session-id"
+    client.cookies.set(COOKIE, planted, domain="127.0.0.1")
+    assert client.get("/jobs").status_code == 303, "an id the server never issued signs nobody in"
+    assert sign_in(client, "sato").status_code == 303
+    first = client.cookies[COOKIE]
+    assert first != planted
+    assert sign_in(client, "sato").status_code == 303
+    second = client.cookies[COOKIE]
+    assert second != first
+    stale = browser(port)
+    stale.cookies.set(COOKIE, first, domain="127.0.0.1")
+    assert stale.get("/jobs").status_code == 303, "the session before the new login is gone"
+    assert client.get("/jobs").status_code == 200
+
+
+@pytest.mark.parametrize("column,age", [("last_seen_at", dt.timedelta(minutes=31)), ("created_at", dt.timedelta(hours=11))])
+def test_sessions_expire_when_idle_and_after_a_working_day(world, column, age):
+    app, port = world
+    client = signed_in(port, "sato")
+    with app.session() as session:
+        session.execute(update(WebSession).values({column: dt.datetime.now(dt.timezone.utc) - age}))
+    expired = client.get("/jobs")
+    assert expired.status_code == 303 and expired.headers["location"].startswith("/login")
+
+
+def test_logout_needs_the_token_and_ends_the_session(world):
+    app, port = world
+    client = signed_in(port, "sato")
+    assert client.post("/logout", data={}).status_code == 403
+    assert client.get("/jobs").status_code == 200
+    assert client.post("/logout", data={"csrf_token": page_csrf(client)}).status_code == 303
+    assert client.get("/jobs").status_code == 303
+
+
+def _post_routes(app) -> list[str]:
+    paths = [route.path for route in web_router(app).routes if "POST" in route.methods and route.path != "/login"]
+    return [path.replace("{job_id}", "20260101-000000000000").replace("{proposal_id}", "1") for path in paths]
+
+
+def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
+    app, port = world
+    client = signed_in(port, "yamada")
+    other = signed_in(port, "kimura")
+    routes = _post_routes(app)
+    assert {"/logout", "/jobs/20260101-000000000000/confirm", "/jobs/20260101-000000000000/reject",
+            "/directory/proposals", "/directory/proposals/1/approve", "/directory/proposals/1/refuse"} <= set(routes)
+    for path in routes:
+        for token in ("", page_csrf(other)):  # missing, or another session's
+            answer = client.post(path, data={"csrf_token": token, "number": "0354321111", "reason": "x"})
+            assert answer.status_code == 403, path
+            assert "有効期限" in answer.text, path
+    assert client.get("/jobs").status_code == 200
+
+
+ALL_PAGES = ["/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
+             "/directory/proposals", "/directory/proposals/new", "/users", "/audit", "/audit.csv"]
+ALLOWED = {
+    "sato": {"/jobs", "/confirmations", "/blocked"},
+    "suzuki": {"/jobs", "/confirmations", "/blocked"},
+    "yamada": {"/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
+               "/directory/proposals", "/directory/proposals/new", "/users"},
+    "mori": {"/jobs", "/confirmations", "/blocked", "/audit", "/audit.csv"},
+}
+
+
+def test_each_page_is_open_to_its_roles_only(world):
+    app, port = world
+    anonymous = browser(port)
+    for path in ALL_PAGES:
+        answer = anonymous.get(path)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login"), path
+    for name, allowed in ALLOWED.items():
+        client = signed_in(port, name)
+        for path in ALL_PAGES:
+            assert client.get(path).status_code == (200 if path in allowed else 403), (name, path)
+
+
+def test_other_departments_and_other_staff_cannot_see_or_confirm_a_job(world):
+    app, port = world
+    job_id = stored_job(app, sender="tanaka")
+    for name in ("kato", "sato"):  # an approver of another department; staff who did not submit it
+        client = signed_in(port, name)
+        assert client.get(f"/jobs/{job_id}").status_code == 403
+        assert client.get(f"/jobs/{job_id}/confirm").status_code == 403
+        assert client.get(f"/jobs/{job_id}/pages/1.png").status_code == 403
+        token = page_csrf(client)
+        refused = client.post(f"/jobs/{job_id}/confirm", data={"csrf_token": token, "number": "0354321111"})
+        assert refused.status_code == 403 and "権限がありません" in refused.text
+        assert client.post(f"/jobs/{job_id}/reject", data={"csrf_token": token, "reason": "x"}).status_code == 403
+        assert job_id not in client.get("/confirmations").text
+    assert job_state(app, job_id) == "awaiting_confirmation"
+
+
+def _view_all_pages(client, job_id: str, pages: int = 2) -> None:
+    for number in range(1, pages + 1):
+        image = client.get(f"/jobs/{job_id}/pages/{number}.png")
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+def test_two_people_confirm_blind_after_seeing_every_page(world):
+    app, port = world
+    job_id = stored_job(app)
+    submitter, approver = signed_in(port, "sato"), signed_in(port, "suzuki")
+
+    assert re.search(r'id="pending-count">0<', approver.get("/jobs").text), "nothing asks before the submitter confirmed"
+    _view_all_pages(approver, job_id)
+    early = approver.post(f"/jobs/{job_id}/confirm", data={"csrf_token": page_csrf(approver), "number": "0354321111"})
+    assert early.status_code == 409 and "先に依頼者本人が" in early.text
+
+    assert re.search(r'id="pending-count">1<', submitter.get("/jobs").text)
+    form = submitter.get(f"/jobs/{job_id}/confirm")
+    assert "報告第371号" in form.text and "子ども家庭支援係" in form.text and "世田谷区" in form.text
+    for page in (form.text, submitter.get(f"/jobs/{job_id}").text, submitter.get("/confirmations").text):
+        assert not any(number in page for number in HIDDEN_NUMBER_FORMS), "the number is re-entered blind"
+    token = csrf_token(form.text)
+    unseen = submitter.post(f"/jobs/{job_id}/confirm", data={"csrf_token": token, "number": "0354321111"})
+    assert unseen.status_code == 409 and "全ページ" in unseen.text
+    _view_all_pages(submitter, job_id)
+    wrong = submitter.post(f"/jobs/{job_id}/confirm", data={"csrf_token": token, "number": "03-5432-1112"})
+    assert wrong.status_code == 422 and "一致しません" in wrong.text and "0354321112" not in wrong.text
+    done = submitter.post(f"/jobs/{job_id}/confirm", data={"csrf_token": token, "number": "03-5432-1111"})
+    assert done.status_code == 303 and done.headers["location"] == f"/jobs/{job_id}?notice=confirmed"
+    assert "違う番号が 1 回" in submitter.get(f"/jobs/{job_id}").text
+
+    assert re.search(r'id="pending-count">1<', approver.get("/jobs").text)
+    _view_all_pages(approver, job_id)
+    approved = approver.post(f"/jobs/{job_id}/confirm", data={"csrf_token": page_csrf(approver), "number": "+81 3 5432 1111"})
+    assert approved.status_code == 303 and approved.headers["location"].endswith("notice=approved")
+    assert job_state(app, job_id) == "approved"
+    assert re.search(r'id="pending-count">0<', approver.get("/jobs").text)
+    again = approver.post(f"/jobs/{job_id}/confirm", data={"csrf_token": page_csrf(approver), "number": "0354321111"})
+    assert again.status_code == 409
+
+
+def test_an_approver_who_submitted_cannot_approve_their_own_fax(world):
+    app, port = world
+    job_id = stored_job(app, sender="tanaka")
+    own = signed_in(port, "tanaka")
+    _view_all_pages(own, job_id)
+    token = page_csrf(own)
+    assert own.post(f"/jobs/{job_id}/confirm", data={"csrf_token": token, "number": "0354321111"}).status_code == 303
+    second = own.post(f"/jobs/{job_id}/confirm", data={"csrf_token": token, "number": "0354321111"})
+    assert second.status_code == 409 and job_state(app, job_id) == "awaiting_confirmation"
+
+
+def test_a_blocked_job_says_why_and_what_to_do(world):
+    app, port = world
+    job_id = stored_job(app, pages=PERSONAL_PAGES)
+    client = signed_in(port, "sato")
+    listed = client.get("/blocked").text
+    assert job_id in listed and "止めた理由" in listed and "対処方法" in listed and "黒塗り" in listed
+    detail = client.get(f"/jobs/{job_id}").text
+    assert "生年月日" in detail and "昭和60年4月1日" not in detail, "values are shown with the middle hidden"
+    assert client.get(f"/jobs/{job_id}/confirm").status_code == 200
+    assert "確認を待っていません" in client.get(f"/jobs/{job_id}/confirm").text
+    english = client.get("/lang/en", params={"next": f"/jobs/{job_id}"})
+    assert "What to do" in client.get(english.headers["location"]).text
+
+
+def test_a_directory_change_needs_a_second_admin(world):
+    app, port = world
+    maker, checker, staff = signed_in(port, "yamada"), signed_in(port, "kimura"), signed_in(port, "sato")
+    draft = {"action": "change_number", "slot": "2", "dial": "0-03-5432-2222", "verified_on": dt.date.today().isoformat(),
+             "note": "先方に電話で確認"}
+    assert staff.post("/directory/proposals", data={**draft, "csrf_token": page_csrf(staff)}).status_code == 403
+    incomplete = maker.post("/directory/proposals", data={**draft, "note": "", "csrf_token": page_csrf(maker)})
+    assert incomplete.status_code == 422 and "理由" in incomplete.text
+    blocked_number = maker.post("/directory/proposals", data={**draft, "dial": "03-5432-2222", "csrf_token": page_csrf(maker)})
+    assert blocked_number.status_code == 422 and "外線発信番号" in blocked_number.text
+    proposed = maker.post("/directory/proposals", data={**draft, "csrf_token": page_csrf(maker)})
+    assert proposed.status_code == 303
+    [proposal_id] = re.findall(r'id="proposal-(\d+)"', maker.get("/directory/proposals").text)
+
+    self_approval = maker.post(f"/directory/proposals/{proposal_id}/approve", data={"csrf_token": page_csrf(maker)})
+    assert self_approval.status_code == 403 and "別の管理者" in self_approval.text
+    with app.session() as session:
+        entry = session.query(DirectoryEntry).filter_by(slot=2).one()
+        assert entry.status == "needs_review"
+    approved = checker.post(f"/directory/proposals/{proposal_id}/approve", data={"csrf_token": page_csrf(checker)})
+    assert approved.status_code == 303
+    with app.session() as session:
+        entry = session.query(DirectoryEntry).filter_by(slot=2).one()
+        assert (entry.status, entry.e164, entry.verified_by) == ("active", "+81354322222", "yamada")
+        assert entry.changes[-1].actor == "user:kimura" and "yamada" in entry.changes[-1].note
+    history = checker.get("/directory/entries/2").text
+    assert "user:kimura" in history and "承認・反映済み" in history
+    twice = checker.post(f"/directory/proposals/{proposal_id}/approve", data={"csrf_token": page_csrf(checker)})
+    assert twice.status_code == 409
+
+
+def test_a_proposal_against_an_entry_that_changed_since_cannot_be_approved(world):
+    app, port = world
+    maker, checker = signed_in(port, "yamada"), signed_in(port, "kimura")
+    draft = {"action": "change_number", "slot": "1", "dial": "0-03-5432-1119", "verified_on": dt.date.today().isoformat(),
+             "note": "移転", "csrf_token": page_csrf(maker)}
+    assert maker.post("/directory/proposals", data=draft).status_code == 303
+    with app.session() as session:
+        session.query(DirectoryEntry).filter_by(slot=1).one().organization = "世田谷区役所"
+    [proposal_id] = re.findall(r'id="proposal-(\d+)"', checker.get("/directory/proposals").text)
+    stale = checker.post(f"/directory/proposals/{proposal_id}/approve", data={"csrf_token": page_csrf(checker)})
+    assert stale.status_code == 409 and "提案の後に" in stale.text
+    refused = checker.post(f"/directory/proposals/{proposal_id}/refuse", data={"csrf_token": page_csrf(checker), "note": "再提案を"})
+    assert refused.status_code == 303
+
+
+def _propose_and_approve(maker, checker, draft: dict) -> None:
+    assert maker.post("/directory/proposals", data={**draft, "csrf_token": page_csrf(maker)}).status_code == 303
+    [proposal_id] = re.findall(r'id="proposal-(\d+)"', checker.get("/directory/proposals").text)
+    assert checker.post(f"/directory/proposals/{proposal_id}/approve", data={"csrf_token": page_csrf(checker)}).status_code == 303
+
+
+def test_an_approved_addition_lets_a_stopped_destination_be_used(world):
+    app, port = world
+    blocked = stored_job(app, to="+81354327777")
+    assert job_state(app, blocked) == "blocked"
+    maker, checker = signed_in(port, "yamada"), signed_in(port, "kimura")
+    _propose_and_approve(maker, checker, {
+        "action": "add", "slot": "7", "name": "地域包括支援センター", "organization": "社会福祉法人 みどり会",
+        "kind": "external", "dial": "0-03-5432-7777", "verified_on": dt.date.today().isoformat(), "note": "新しい委託先",
+    })
+    with app.session() as session:
+        entry = session.query(DirectoryEntry).filter_by(slot=7).one()
+        assert (entry.status, entry.e164, entry.verified_by) == ("active", "+81354327777", "yamada")
+    assert job_state(app, stored_job(app, to="+81354327777")) == "awaiting_confirmation"
+
+
+def test_an_approved_reactivation_brings_a_retired_entry_back(world):
+    app, port = world
+    with app.session() as session:
+        session.query(DirectoryEntry).filter_by(slot=3).one().status = "retired"
+    maker, checker = signed_in(port, "yamada"), signed_in(port, "kimura")
+    _propose_and_approve(maker, checker, {"action": "reactivate", "slot": "3", "verified_on": dt.date.today().isoformat(),
+                                          "note": "先方に確認、番号は変わらず"})
+    with app.session() as session:
+        entry = session.query(DirectoryEntry).filter_by(slot=3).one()
+        assert (entry.status, entry.verified_on) == ("active", dt.date.today())
+
+
+def test_directory_search_finds_numbers_as_people_write_them(world):
+    app, port = world
+    admin = signed_in(port, "yamada")
+    found = admin.get("/directory", params={"q": "03-5432-1111"}).text
+    assert "子ども家庭支援係" in found and "古い登録" not in found
+    assert "古い登録" in admin.get("/directory/audit").text
+
+
+def test_auditors_search_the_trail_and_export_it_as_csv(world):
+    app, port = world
+    job_id = stored_job(app)
+    submitter = signed_in(port, "sato")
+    formula = '=HYPERLINK("http://evil.example","x")'
+    assert submitter.post(f"/jobs/{job_id}/reject", data={"csrf_token": page_csrf(submitter), "reason": formula}).status_code == 303
+    auditor = signed_in(port, "mori")
+    found = auditor.get("/audit", params={"job": job_id}).text
+    assert "job.received" in found and "job.rejected" in found and "user.login" not in found
+    assert "user.login" in auditor.get("/audit", params={"person": "sato"}).text
+    today = office_today().isoformat()  # the search is by days on the office's calendar
+    export = auditor.get("/audit.csv", params={"since": today, "until": today})
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    text = export.content.decode("utf-8")
+    assert text.startswith("\ufeff"), "spreadsheet programs read it as UTF-8"
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert job_id in {row["subject"] for row in rows}
+    [rejected] = [row for row in rows if row["action"] == "job.rejected"]
+    assert rejected["reason"] == "'" + formula, "a typed reason is never run as a formula"
+    earlier = auditor.get("/audit.csv", params={"since": "2001-01-01", "until": "2001-01-02"}).content.decode()
+    assert list(csv.DictReader(io.StringIO(earlier[1:]))) == []
+    assert "audit.exported" in auditor.get("/audit", params={"person": "mori"}).text
+
+
+def test_admins_see_the_users(world):
+    app, port = world
+    page = signed_in(port, "yamada").get("/users").text
+    assert all(name in page for name in ("sato", "suzuki", "kato", "mori", "kimura"))
