@@ -20,6 +20,7 @@ from gateway.relay import Relay, parse_relay_url
 from gateway.relay_hylafax import HylafaxRelay
 from gateway.relay_smtp import SmtpRelay
 from policies.pages import PageLimits, load_document
+from policies.settings import ScreenSettings
 
 
 class App:
@@ -41,6 +42,10 @@ class App:
     @cached_property
     def page_limits(self) -> PageLimits:
         return PageLimits()
+
+    @cached_property
+    def screen_settings(self) -> ScreenSettings:
+        return ScreenSettings(limits=self.page_limits, resolution="fine")
 
     def load_document(self, data: bytes, resolution: str = "fine"):
         return load_document(data, self.page_limits, resolution)

@@ -19,6 +19,7 @@ RULE_NAMES = (
     "document_readable",
     "cover_sheet_number",
     "personal_data",
+    "pages_legible",
 )
 
 

@@ -15,6 +15,7 @@ from directory.dialplan import dial_string_for, extension_for, read_dial_string
 from directory.profile import PbxProfile
 from gateway.addressing import DestinationRequest
 from gateway.policy import Policy
+from policies.pages import DocumentUnreadable
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,15 @@ class Subject:
     """What the rules look at, and what they establish about the job as they go."""
 
     request: DestinationRequest
-    document: bytes
+    document_bytes: bytes
     today: dt.date
     e164: str | None = None
     dial_string: str | None = None
     entry: EntryView | None = None
     pages: int | None = None
     findings: list[dict] = field(default_factory=list)
-    page_texts: list[str | None] = field(default_factory=list)
-    first_page: object | None = None  # policies.pages.Page: what the recipient sees first
+    document: object | None = None  # policies.pages.Document: the pages as the recipient sees them
+    screened: object | None = None  # policies.screen.ScreenResult
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,8 @@ class Tools:
     policy: Policy
     entry_by_slot: Callable[[int], EntryView | None]
     entries_by_number: Callable[[str], list[EntryView]]
-    load_document: Callable[[bytes], object]  # policies.pages.load_document with limits bound
-    find_personal_data: Callable[[str], list]
+    load_document: Callable[[bytes], object]  # policies.screen.load_for_screening, settings bound
+    screen: Callable[[object], object]  # policies.screen.screen_loaded, settings bound
     check_cover: Callable[..., object]  # gateway.coversheet.cover_number_matches with the office bound
 
 
@@ -146,24 +147,20 @@ def internal_uses_extension(subject: Subject, tools: Tools) -> Hit | None:
 
 
 def document_readable(subject: Subject, tools: Tools) -> Hit | None:
-    from policies.pages import DocumentUnreadable
-
     try:
-        document = tools.load_document(subject.document)
+        subject.document = tools.load_document(subject.document_bytes)
     except DocumentUnreadable as exc:
         return Hit(f"document_{exc.code}", exc.message_ja, exc.message_en)
-    subject.pages = len(document.pages)
-    subject.page_texts = [page.text for page in document.pages]
-    subject.first_page = document.pages[0] if document.pages else None
+    subject.pages = len(subject.document.pages)
     return None
 
 
 def cover_sheet_number(subject: Subject, tools: Tools) -> Hit | None:
     """A submitted cover sheet that names another fax number than the one dialled blocks
     (Minato City 2022: a number copied from an old form)."""
-    page = subject.first_page
-    if page is None or not subject.e164:
+    if not subject.document.pages or not subject.e164:
         return None
+    page = subject.document.pages[0]
     check = tools.check_cover(page.text, page.image, subject.e164, dial_string=subject.dial_string)
     if check.status == "mismatch":
         return Hit("cover_number_mismatch", check.message_ja, check.message_en)
@@ -171,23 +168,21 @@ def cover_sheet_number(subject: Subject, tools: Tools) -> Hit | None:
 
 
 def personal_data(subject: Subject, tools: Tools) -> Hit | None:
-    unread = [n for n, text in enumerate(subject.page_texts, start=1) if text is None]
-    for number, text in enumerate(subject.page_texts, start=1):
-        for finding in tools.find_personal_data(text or ""):
-            subject.findings.append(
-                {"page": number, "category": finding.category, "sensitive": finding.sensitive,
-                 "masked": finding.masked, "text": finding.shown, "bbox": None, "source": "text"}
-            )
-    unmasked = [f for f in subject.findings if not f["masked"]]
-    if unmasked:
-        where = "、".join(f"{f['page']}ページの{f['category']}（{f['text']}）" for f in unmasked[:5])
-        return Hit("personal_data", f"マスキングされていない個人情報があります: {where}。"
-                   "個人情報はファクスで送らず、どうしても必要なら黒塗りしてから送り直してください",
-                   "unmasked personal data on the pages")
-    if unread:
-        return Hit("pages_not_readable", f"{', '.join(map(str, unread))}ページに文字情報がなく、個人情報の有無を確認できません"
-                   "（画像の読み取りは未対応）。文字情報のあるPDFで送り直してください",
-                   "pages without a text layer cannot be checked yet")
+    """Every page as the recipient will see it (text layer checked against the drawn page, OCR
+    where there is none): unmasked personal data blocks."""
+    subject.screened = tools.screen(subject.document)
+    subject.findings = [finding.to_json() for finding in subject.screened.findings]
+    if subject.screened.verdict == "block":
+        ja, en = subject.screened.explanation()
+        return Hit("personal_data", ja, en)
+    return None
+
+
+def pages_legible(subject: Subject, tools: Tools) -> Hit | None:
+    """A page that could not be read with confidence is not clean: a person looks at it."""
+    hold = subject.screened.hold if subject.screened.verdict == "hold" else None
+    if hold:
+        return Hit(hold.code, hold.message_ja, hold.message_en)
     return None
 
 
@@ -202,6 +197,7 @@ CHAIN: tuple[tuple[str, Rule, str], ...] = (
     ("document_readable", document_readable, "hold"),
     ("cover_sheet_number", cover_sheet_number, "block"),
     ("personal_data", personal_data, "block"),
+    ("pages_legible", pages_legible, "hold"),
 )
 
 

@@ -22,7 +22,7 @@ from gateway.signing import SigningKeyError
 from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError
 from gateway.screening import EntryView, Outcome, RuleRecord, Subject, Tools, run_chain
 from policies.pages import DocumentUnreadable
-from policies.personal_data import find_personal_data
+from policies.screen import load_for_screening, screen_loaded
 
 log = structlog.get_logger("faxgate.worker")
 ACTOR = "system:worker"
@@ -53,8 +53,15 @@ class Worker:
             return [_view(e) for e in session.scalars(select(DirectoryEntry).where(DirectoryEntry.e164 == e164))]
 
     def tools(self) -> Tools:
+        with self.app.session() as session:
+            destinations = session.execute(select(DirectoryEntry.e164, DirectoryEntry.organization)
+                                           .where(DirectoryEntry.status == "active")).all()
+        # Directory destinations are where faxes are meant to go, not personal data on a page.
+        settings = self.app.screen_settings.with_directory(
+            [e164 for e164, _ in destinations if e164], [org for _, org in destinations if org])
         return Tools(self.app.profile, self.app.policy, self._entry_by_slot, self._entries_by_number,
-                     self.app.load_document, find_personal_data, self.app.check_cover)
+                     lambda data: load_for_screening(data, settings), lambda document: screen_loaded(document, settings),
+                     self.app.check_cover)
 
     # -- start-up
 
@@ -84,12 +91,12 @@ class Worker:
         try:
             request = parse_recipient(recipient, self.app.config.smtp.domain, self.app.profile)
         except Exception as exc:  # e.g. the PBX profile changed since intake: hold, never pass
-            subject = Subject(request=None, document=document, today=dt.date.today())
+            subject = Subject(request=None, document_bytes=document, today=dt.date.today())
             outcome = Outcome("blocked", [RuleRecord("destination_dialable", "error", "hold", "screening_error", str(exc))],
                               [{"rule": "destination_dialable", "code": "screening_error", "action": "hold",
                                 "message_ja": "宛先を読み取れないため保留しました", "message_en": str(exc)}])
         else:
-            subject = Subject(request=request, document=document, today=dt.date.today())
+            subject = Subject(request=request, document_bytes=document, today=dt.date.today())
             outcome = run_chain(subject, self.tools())
         with self.app.session() as session:
             job = session.get(Job, job_id)

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 extra="${1:-}"   # "test" also installs what the test suite needs
 
 apt_packages=()
-# Japanese font embedded in cover sheets and signed records.
+# Japanese font embedded in cover sheets and signed records; OCR for pages without text.
 [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || apt_packages+=(fonts-ipaexfont)
+[ -f /usr/share/tesseract-ocr/5/tessdata/jpn.traineddata ] || apt_packages+=(tesseract-ocr tesseract-ocr-jpn)
 if [ "$extra" = "test" ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
   command -v chromium >/dev/null || apt_packages+=(chromium)

@@ -675,3 +675,27 @@ def eps_renamed(binary: bool = False) -> bytes:
         0xFFFF,
     )
     return header + postscript + preview
+
+
+def text_pdf_with_image(pages: list[list[TextItem]], image: Image.Image, rect: Rect, page_index: int = 0) -> bytes:
+    """`text_pdf` with `image` drawn over `rect` (mm) of one page: a form printed as text with
+    the applicant's details pasted in as a picture. The picture is in no text layer."""
+    pdf = pdfium.PdfDocument(text_pdf(pages))
+    page = pdf[page_index]
+    height_pt = page.get_height()
+    left, top, right, bottom = rect
+    obj = pdfium.PdfImage.new(pdf)
+    bitmap = pdfium.PdfBitmap.from_pil(image.convert("L"))
+    obj.set_bitmap(bitmap)
+    obj.set_matrix(
+        pdfium.PdfMatrix()
+        .scale(mm_to_pt(right - left), mm_to_pt(bottom - top))
+        .translate(mm_to_pt(left), height_pt - mm_to_pt(bottom))
+    )
+    page.insert_obj(obj)
+    page.gen_content()
+    bitmap.close()
+    page.close()
+    result = _save(pdf)
+    pdf.close()
+    return result

@@ -53,8 +53,9 @@ def test_bad_policy_files(tmp_path, text, fragment):
 
 def _tools(policy, entry):
     document = SimpleNamespace(pages=[SimpleNamespace(text="会議資料を送付します。", image=None)])
+    clean = SimpleNamespace(verdict="pass", findings=[], hold=None)
     return Tools(PbxProfile(), policy, lambda slot: entry, lambda number: [entry], lambda data: document,
-                 lambda text: [], lambda *args, **kwargs: SimpleNamespace(status="not_cover"))
+                 lambda loaded: clean, lambda *args, **kwargs: SimpleNamespace(status="not_cover"))
 
 
 def test_shadow_mode_records_the_hit_and_lets_the_job_continue(tmp_path):

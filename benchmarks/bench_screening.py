@@ -1,0 +1,93 @@
+"""Benchmark (not a test): screening the whole labelled corpus (tests/corpus.py) on one core.
+Prints the figures recorded in docs/screening.md.
+
+    .venv/bin/python benchmarks/bench_screening.py [--seeds N] [--media text_pdf,tiff_fine,…]
+
+Targets (issue 4): recall 100% on documents with readable personal data in fine mode; at most
+1 in 20 masked or clean documents blocked; a text-PDF page in under 150 ms median; an image
+page in under 1.5 s on one core; RSS under 600 MB. Time per page is a document's screening
+time (parser process, rendering, OCR, recognizers) divided by its pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from policies.screen import screen_document  # noqa: E402
+from tests.corpus import MEDIA, SETTINGS, Corpus  # noqa: E402
+
+FINE_MEDIA = ("text_pdf", "scanned_pdf", "tiff_fine")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3, help="documents per template × variant × medium")
+    parser.add_argument("--media", default=",".join(MEDIA))
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, for us and every child process
+    media = tuple(args.media.split(","))
+
+    started = time.perf_counter()
+    corpus = Corpus.build(media=media, seeds=range(args.seeds))
+    print(f"corpus: {len(corpus.samples)} documents, {sum(s.pages for s in corpus.samples)} pages, "
+          f"built in {time.perf_counter() - started:.0f} s")
+    screen_document(corpus.samples[0].data, SETTINGS)  # imports and phonenumbers metadata, once per process
+
+    page_seconds: dict[str, list[float]] = collections.defaultdict(list)
+    verdicts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    wrong = []
+    for item in corpus.samples:
+        result = screen_document(item.data, SETTINGS)
+        page_seconds[item.medium].extend([result.seconds / result.pages] * result.pages)
+        verdicts[item.medium][f"{item.expected}:{result.verdict}"] += 1
+        if result.verdict != item.expected:
+            wrong.append(f"{item.name}: expected {item.expected}, got {result.verdict}"
+                         + (f" ({result.hold.code})" if result.hold else "")
+                         + "".join(f" [{f.page} {f.category} {f.text}]" for f in result.blocking[:3]))
+
+    print("\n| medium | documents | pages | median s/page | p90 s/page | recall (readable → not passed) |"
+          " blocked when readable | false block (masked/clean) | held (masked/clean) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    totals = collections.Counter()
+    for medium in media:
+        counts = verdicts[medium]
+        seconds = sorted(page_seconds[medium])
+        readable = sum(n for k, n in counts.items() if k.startswith("block:"))
+        clean = sum(n for k, n in counts.items() if k.startswith("pass:"))
+        not_passed = readable - counts["block:pass"]
+        print(f"| {medium} | {readable + clean} | {len(seconds)} | {statistics.median(seconds):.3f} | "
+              f"{seconds[int(0.9 * (len(seconds) - 1))]:.3f} | {_share(not_passed, readable)} | "
+              f"{_share(counts['block:block'], readable)} | {_share(counts['pass:block'], clean)} | "
+              f"{_share(counts['pass:hold'], clean)} |")
+        if medium in FINE_MEDIA:
+            for key in ("readable", "not_passed", "clean", "false_block", "held"):
+                totals[key] += {"readable": readable, "not_passed": not_passed, "clean": clean,
+                                "false_block": counts["pass:block"], "held": counts["pass:hold"]}[key]
+    print(f"\nfine mode (text PDF, scanned PDF, fine TIFF): recall {_share(totals['not_passed'], totals['readable'])}, "
+          f"false block {_share(totals['false_block'], totals['clean'])}, "
+          f"held {_share(totals['held'], totals['clean'])}")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: this process {own:.0f} MiB; largest child (parser or tesseract) {children:.0f} MiB")
+    print(f"total {time.perf_counter() - started:.0f} s")
+    if wrong:
+        print("\nnot as labelled:")
+        for line in wrong:
+            print("  " + line)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.1%})" if whole else "—"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""How an office screens: its allow-list, what each category of personal data does to a job,
+the resolution pages are judged at, the limits, OCR. Every setting has a default, so
+`ScreenSettings()` screens with the shipped policy and an empty allow-list.
+
+`settings_from_table` reads the same settings from a TOML table (a section of a config
+file, or a file of its own for `faxgate scan --settings`):
+
+    resolution = "fine"              # or "standard": judge pages as a standard-mode fax
+    time_limit_seconds = 300
+    [categories]                     # block | extra_approver | allow
+    health = "extra_approver"
+    [office]
+    organisations = ["世田谷区 保健福祉課"]
+    addresses = ["東京都世田谷区世田谷4-21-27"]
+    numbers = ["03-5432-1111", "03-5432-1112"]
+    staff = ["佐藤 一郎"]
+    email_domains = ["city.setagaya.example.jp"]
+    bank_accounts = []
+    [ocr]
+    timeout_seconds = 60
+    min_confidence = 60
+    [[identifiers]]                  # a municipality's own numbers
+    category = "addressee_number"
+    labels = ["宛名番号"]
+    value = '\\d{10}'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from policies.allowlist import AllowList
+from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE
+from policies.ocr import OcrSettings
+from policies.pages import DPI, PageLimits
+from policies.recognizers import IdentifierPattern
+
+ACTIONS = ("block", "extra_approver", "allow")
+# Identifiers block unless masked. Sensitive data on its own, with every identifier masked,
+# identifies nobody (personal-data.md); it needs one more approver. Next to an unmasked
+# identifier it blocks (see policies.screen).
+DEFAULT_ACTIONS = MappingProxyType({**{c: "block" for c in IDENTIFYING}, **{c: "extra_approver" for c in SENSITIVE}})
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    allow: AllowList = AllowList()
+    categories: Mapping[str, str] = field(default_factory=dict)  # category → action; others: DEFAULT_ACTIONS
+    resolution: str = "fine"
+    limits: PageLimits = PageLimits()
+    ocr: OcrSettings = OcrSettings()
+    identifiers: tuple[IdentifierPattern, ...] = ()
+    time_limit_seconds: float = 300.0  # the whole document, OCR included
+    _actions: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.resolution not in DPI:
+            raise ValueError(f"resolution must be one of {sorted(DPI)}, not {self.resolution!r}")
+        unknown = set(self.categories) - set(NAMES_JA)
+        if unknown:
+            raise ValueError(f"unknown categories: {', '.join(sorted(unknown))} (known: {', '.join(NAMES_JA)})")
+        wrong = {c: a for c, a in self.categories.items() if a not in ACTIONS}
+        if wrong:
+            raise ValueError(f"category actions must be one of {ACTIONS}: {wrong}")
+        if not (0 < self.time_limit_seconds < 86400):
+            raise ValueError("time_limit_seconds must be between 0 and 86400")
+        object.__setattr__(self, "identifiers", tuple(self.identifiers))
+        object.__setattr__(self, "_actions", MappingProxyType({**DEFAULT_ACTIONS, **self.categories}))
+
+    def action(self, category: str) -> str:
+        return self._actions[category]
+
+    def with_directory(self, numbers=(), organisations=()) -> "ScreenSettings":
+        """These settings with the approved directory's destinations allowed too."""
+        return dataclasses.replace(self, allow=self.allow.with_directory(tuple(numbers), tuple(organisations)))
+
+
+_TOP_KEYS = {"resolution", "time_limit_seconds", "categories", "office", "ocr", "identifiers"}
+
+
+def settings_from_table(table: Mapping) -> ScreenSettings:
+    """ScreenSettings from a parsed TOML table; ValueError names the key that is wrong."""
+    unknown = set(table) - _TOP_KEYS
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)} (known: {sorted(_TOP_KEYS)})")
+    values: dict = {}
+    if "resolution" in table:
+        values["resolution"] = table["resolution"]
+    if "time_limit_seconds" in table:
+        values["time_limit_seconds"] = _number(table["time_limit_seconds"], "time_limit_seconds")
+    if "categories" in table:
+        values["categories"] = dict(_table(table["categories"], "categories"))
+    if "office" in table:
+        values["allow"] = AllowList(**_fields_of(AllowList, _table(table["office"], "office"), "office"))
+    if "ocr" in table:
+        values["ocr"] = OcrSettings(**_fields_of(OcrSettings, _table(table["ocr"], "ocr"), "ocr"))
+    if "identifiers" in table:
+        if not isinstance(table["identifiers"], list):
+            raise ValueError("identifiers must be an array of tables")
+        values["identifiers"] = tuple(
+            IdentifierPattern(**_fields_of(IdentifierPattern, _table(item, "identifiers"), "identifiers"))
+            for item in table["identifiers"]
+        )
+    return ScreenSettings(**values)
+
+
+def _table(value, name: str) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be a table")
+    return value
+
+
+def _number(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number")
+    return float(value)
+
+
+def _fields_of(cls, table: Mapping, name: str) -> dict:
+    known = {f.name for f in dataclasses.fields(cls) if f.init}
+    unknown = set(table) - known
+    if unknown:
+        raise ValueError(f"[{name}] unknown keys {sorted(unknown)} (known: {sorted(known)})")
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in table.items()}
