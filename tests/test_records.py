@@ -5,11 +5,14 @@ of the whole audit table (every hash recomputed) caught by a checkpoint."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import read_certification_data
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from gateway import approvals, auditlog, jobs, records
 from gateway.app import App
@@ -413,3 +416,56 @@ def test_init_ca_encrypts_keys_with_the_password_from_the_environment(tmp_path, 
     assert config.password_env == "RECORDS_KEY_PASSWORD"
     assert b"ENCRYPTED" in (tmp_path / "keys" / "signing-key.pem").read_bytes()
     assert load_signing_key(config, environ={"RECORDS_KEY_PASSWORD": "a long passphrase"})
+
+
+def test_audit_verify_checks_the_signed_checkpoints(tmp_path):
+    """Rewriting the whole chain consistently is still caught by the signed head."""
+    mail = SmtpSink().start()
+    try:
+        config = make_config(tmp_path, mail.port, mail.port)
+        config = dataclasses.replace(config, records=dataclasses.replace(config.records, checkpoint_every=1))
+        app = App(config)
+        seed(app)
+        Worker(app).checkpoint_if_due()
+        path = tmp_path / "c.toml"
+        path.write_text(f'[database]\nurl = "{config.database.url}"\n[records]\ntrust_root = "{config.records.trust_root}"\n',
+                        encoding="utf-8")
+        verify = [sys.executable, "-m", "gateway", "--config", str(path), "audit", "verify"]
+        ok = subprocess.run(verify, capture_output=True, text=True, timeout=60)
+        assert ok.returncode == 0 and "1 signed checkpoint(s) valid" in ok.stdout, ok.stderr
+        # Recompute every hash after an edit: the chain is consistent again, the checkpoint is not.
+        with app.engine.begin() as connection:
+            connection.execute(text("UPDATE audit_events SET reason = 'rewritten' WHERE id = 2"))
+        with app.session() as session:
+            previous = auditlog.GENESIS
+            for event in session.scalars(select(auditlog.AuditEvent).order_by(auditlog.AuditEvent.id)):
+                event.prev_hash = previous
+                event.hash = auditlog.event_hash(event.id, event.at, event.actor, event.action, event.subject,
+                                                 event.reason, event.data, previous)
+                previous = event.hash
+            session.execute(update(auditlog.AuditHead).values(last_hash=previous))
+        caught = subprocess.run(verify, capture_output=True, text=True, timeout=60)
+        assert caught.returncode == 1 and "checkpoint" in caught.stderr, caught.stdout + caught.stderr
+    finally:
+        mail.stop()
+
+
+def test_directory_audit_report_is_signed_and_verifies(tmp_path):
+    keys = make_config(tmp_path, 1, 1).records
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/d.db"\n[records]\nkey_file = "{keys.key_file}"\n'
+        f'cert_file = "{keys.cert_file}"\nchain_file = "{keys.chain_file}"\ntrust_root = "{keys.trust_root}"\n',
+        encoding="utf-8")
+    book = Path(__file__).parent / "fixtures" / "addressbooks" / "ricoh_addr.csv"
+    report = tmp_path / "audit.pdf"
+
+    def faxgate(*args):
+        return subprocess.run([sys.executable, "-m", "gateway", "--config", str(config), *args],
+                              capture_output=True, text=True, timeout=120)
+
+    made = faxgate("directory", "audit", "--from-file", str(book), "--as-of", "2026-11-23", "--signed-pdf", str(report))
+    assert made.returncode == 0, made.stderr
+    assert faxgate("records", "verify", str(report)).returncode == 0
+    report.write_bytes(report.read_bytes().replace(b"/Producer", b"/Producex", 1))
+    assert faxgate("records", "verify", str(report)).returncode == 1
