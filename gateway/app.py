@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Iterator
@@ -45,7 +46,7 @@ class App:
 
     @cached_property
     def screen_settings(self) -> ScreenSettings:
-        return ScreenSettings(limits=self.page_limits, resolution="fine")
+        return dataclasses.replace(self.policy.screening, limits=self.page_limits)
 
     def load_document(self, data: bytes, resolution: str = "fine"):
         return load_document(data, self.page_limits, resolution)

@@ -43,6 +43,7 @@ def job_json(session: Session, job: Job, now=None) -> dict:
                      "size": job.size, "pages": job.pages},
         "findings": job.findings,
         "reasons": job.reasons,
+        "extra_approvers": job.extra_approvers,  # asked for by the screening findings
         "confirmations": [
             {"user": c.user.name, "role": c.role, "at": as_utc(c.at).isoformat(), "valid": (c.user_id, c.role) in valid}
             for c in job.confirmations
@@ -72,7 +73,7 @@ def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Ans
         e164=binding.e164, entry_version=binding.entry_version, policy_version=binding.policy_version, at=now,
     ))
     session.flush()
-    if confirmation.is_approved(given_of(job), binding, now, policy.confirmation_ttl_hours, policy.approvers):
+    if confirmation.is_approved(given_of(job), binding, now, policy.confirmation_ttl_hours, jobs.approvers_needed(job, policy)):
         job.next_attempt_at = None
         jobs.move(session, job, "approved", f"user:{user.name}", "submitter and approver confirmed the destination")
     return Answer(200, decision.message_ja)

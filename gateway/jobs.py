@@ -95,3 +95,8 @@ def given_of(job: Job) -> list[confirmation.Given]:
                            confirmation.Binding(c.content_sha256, c.e164, c.entry_version, c.policy_version), as_utc(c.at))
         for c in job.confirmations
     ]
+
+
+def approvers_needed(job: Job, policy) -> int:
+    """The policy's approvers, plus any the screening findings asked for."""
+    return policy.approvers + (job.extra_approvers or 0)

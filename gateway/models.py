@@ -83,6 +83,7 @@ class Job(Base):
     policy_version: Mapped[str | None] = mapped_column(String(64))
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     findings: Mapped[list] = mapped_column(JSON, default=list)
+    extra_approvers: Mapped[int] = mapped_column(Integer, default=0)  # raised by screening findings
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     relay_receipt: Mapped[str | None] = mapped_column(Text)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from policies.settings import ScreenSettings, settings_from_table
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.toml")
 RULE_NAMES = (
@@ -29,6 +31,10 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Policy:
+    """What the city enforces. `screening` (the `[personal_data]` table: per-category actions,
+    the office allow-list, OCR, municipality identifiers) is part of the policy, so changing it
+    is a new policy version too."""
+
     version: str
     broadcast: bool
     stale_days: int
@@ -38,6 +44,7 @@ class Policy:
     job_ttl_hours: float
     max_attempts: int
     backoff_seconds: tuple[int, ...]
+    screening: ScreenSettings = field(default_factory=ScreenSettings)
 
 
 _SCHEMA = {
@@ -58,13 +65,20 @@ def load_policy(path: str | Path | None = None) -> Policy:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{file}: not valid TOML: {exc}") from None
     values: dict = {}
+    screening = ScreenSettings()
     for key, value in data.items():
+        if key == "personal_data":
+            try:
+                screening = settings_from_table(value)
+            except (ValueError, TypeError) as exc:
+                raise PolicyError(f"{file}: [personal_data] {exc}") from None
+            continue
         if key == "version":
             if not isinstance(value, str) or not value:
                 raise PolicyError(f"{file}: version must be a non-empty string")
             continue
         if key not in _SCHEMA or not isinstance(value, dict):
-            raise PolicyError(f"{file}: unknown section [{key}] (known: {', '.join(_SCHEMA)})")
+            raise PolicyError(f"{file}: unknown section [{key}] (known: {', '.join(_SCHEMA)}, personal_data)")
         for name, item in value.items():
             expected = _SCHEMA[key].get(name)
             if expected is None:
@@ -94,4 +108,5 @@ def load_policy(path: str | Path | None = None) -> Policy:
         job_ttl_hours=float(merged["job_ttl_hours"]),
         max_attempts=merged["max_attempts"],
         backoff_seconds=tuple(merged["backoff_seconds"]),
+        screening=screening,
     )

@@ -278,3 +278,20 @@ def test_cover_sheet_naming_another_number_blocks(world):
     job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
     assert [r["code"] for r in job["reasons"]] == ["cover_number_mismatch"]
     assert "03-5432-1112" in job["reasons"][0]["message_ja"] and "03-5432-1111" in job["reasons"][0]["message_ja"]
+
+
+def test_sensitive_data_with_no_identifiable_person_needs_one_more_approver(world):
+    app, gateway, tokens, fax, mail = world
+    pages = [[(20, 20, "連絡票", 14), (20, 40, "氏名: ＊＊＊＊", 11), (20, 55, "既往歴: 喘息", 11)]]
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(pages))))
+    assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+    submitter = api(gateway, tokens["sato"])
+    job = submitter.get(f"/api/jobs/{job_id}").json()
+    assert job["extra_approvers"] == 1
+    assert {(f["category"], f["masked"]) for f in job["findings"]} == {("name", True), ("health", False)}
+    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 200
+    first = api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    assert first.status_code == 200 and first.json()["state"] == "awaiting_confirmation", "one approver is not enough"
+    second = api(gateway, tokens["ito"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    assert second.status_code == 200 and second.json()["state"] in ("approved", "sending", "sent")
+    assert wait_state(app, job_id, {"sent"}) == "sent"

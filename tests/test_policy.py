@@ -83,3 +83,11 @@ def test_a_rule_that_raises_holds_the_job():
     assert outcome.state == "blocked"
     assert outcome.reasons == [{"rule": "document_readable", "code": "screening_error", "action": "hold",
                                 "message_ja": outcome.reasons[0]["message_ja"], "message_en": "screening rule document_readable failed"}]
+
+
+def test_personal_data_settings_live_in_the_policy(tmp_path):
+    policy = load_policy(write(tmp_path, '[personal_data.categories]\nhealth = "block"\n'
+                                         '[personal_data.office]\nnumbers = ["03-5432-1111"]\n'))
+    assert policy.screening.action("health") == "block"
+    with pytest.raises(PolicyError, match=r"\[personal_data\]"):
+        load_policy(write(tmp_path, '[personal_data.categories]\nhealth = "shout"\n'))

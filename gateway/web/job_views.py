@@ -13,7 +13,7 @@ from directory.dialplan import display_number
 from directory.schema import DirectoryEntry
 from gateway import confirmation
 from gateway.confirmation import Person
-from gateway.jobs import binding_of, given_of
+from gateway.jobs import approvers_needed, binding_of, given_of
 from gateway.models import AuditEvent, Job
 from gateway.web import access, labels
 
@@ -105,6 +105,6 @@ def detail(session: Session, job: Job, person: Person, now: dt.datetime, policy)
         mismatches=sum(1 for event in attempts if event.data.get("status") == 422),
         awaits_me=access.awaits(person, state=job.state, submitter_id=job.submitter_id, department=job.department,
                                 given=given, binding=binding, now=now, ttl_hours=policy.confirmation_ttl_hours,
-                                approvers=policy.approvers),
+                                approvers=approvers_needed(job, policy)),
         may_reject=access.may_reject(person, job.state, job.submitter_id, job.department),
     )

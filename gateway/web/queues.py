@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.confirmation import Person
-from gateway.jobs import binding_of, given_of
+from gateway.jobs import approvers_needed, binding_of, given_of
 from gateway.models import Job
 from gateway.web import access
 
@@ -36,7 +36,7 @@ def waiting_for(session: Session, person: Person, now: dt.datetime, policy) -> l
         job for job in candidates
         if access.awaits(person, state=job.state, submitter_id=job.submitter_id, department=job.department,
                          given=given_of(job), binding=binding_of(job), now=now,
-                         ttl_hours=policy.confirmation_ttl_hours, approvers=policy.approvers)
+                         ttl_hours=policy.confirmation_ttl_hours, approvers=approvers_needed(job, policy))
     ]
 
 
