@@ -3,13 +3,14 @@ applied to stored jobs, each attempt an audit event."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
-from gateway.models import Confirmation, Job, User
+from gateway.models import Confirmation, Job, JobBlob, User
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 
 
@@ -89,3 +90,25 @@ def reject(session: Session, job: Job, user: User, reason: str) -> Answer:
         return Answer(422, "却下の理由を入力してください")
     jobs.move(session, job, "rejected", f"user:{user.name}", reason.strip()[:500])
     return Answer(200, "却下しました")
+
+
+def replace_with_masked(session: Session, job: Job, user: User, masked_document: bytes) -> Answer:
+    """The submitter sends the auto-masked version instead of a job blocked for personal data:
+    a new job (screened and confirmed like any other); the blocked one is settled as replaced."""
+    if user.id != job.submitter_id:
+        return Answer(403, "黒塗り版で送り直せるのは依頼者本人だけです")
+    if job.state != "blocked" or not any(r["code"] == "personal_data" for r in job.reasons):
+        return Answer(409, "個人情報のために止めた送信だけを黒塗り版に置き換えられます")
+    blob = session.get(JobBlob, job.id)
+    [new_id] = jobs.create_jobs(session, [dict(
+        message=blob.message, document=masked_document, actor=f"user:{user.name}",
+        submitter_id=job.submitter_id, submitter_email=job.submitter_email, department=job.department,
+        identity_source=f"auto-masked version of {job.id} chosen by {user.name}", device=job.device,
+        client_address=job.client_address, envelope_from=job.envelope_from, recipient=job.recipient,
+        destination_kind=job.destination_kind, destination_input=job.destination_input, subaddress=job.subaddress,
+        e164=job.e164 if job.destination_kind in ("e164", "national") else None,
+        content_sha256=hashlib.sha256(masked_document).hexdigest(), content_type="application/pdf",
+        filename=f"masked-{job.filename.rsplit('.', 1)[0]}.pdf", size=len(masked_document),
+    )])
+    jobs.move(session, job, "rejected", f"user:{user.name}", f"replaced by the auto-masked job {new_id}", masked_job=new_id)
+    return Answer(200, new_id)

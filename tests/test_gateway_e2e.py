@@ -295,3 +295,19 @@ def test_sensitive_data_with_no_identifiable_person_needs_one_more_approver(worl
     second = api(gateway, tokens["ito"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
     assert second.status_code == 200 and second.json()["state"] in ("approved", "sending", "sent")
     assert wait_state(app, job_id, {"sent"}) == "sent"
+
+
+def test_blocked_job_can_be_replaced_by_its_auto_masked_version(world):
+    app, gateway, tokens, fax, mail = world
+    pages = [[(20, 20, "産後ケア事業 利用申請書", 14), (20, 40, "生年月日 昭和60年4月1日", 11), (20, 55, "会議資料を送付します。", 11)]]
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(pages))))
+    wait_state(app, job_id, {"blocked"})
+    assert api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/masked").status_code == 403, "only the submitter"
+    answer = api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/masked")
+    assert answer.status_code == 200, answer.text
+    masked_id = answer.json()["masked_job"]
+    assert wait_state(app, masked_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+    masked = api(gateway, tokens["sato"]).get(f"/api/jobs/{masked_id}").json()
+    assert not [f for f in masked["findings"] if not f["masked"]], "nothing readable is left"
+    assert api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()["state"] == "rejected"
+    assert api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/masked").status_code == 409
