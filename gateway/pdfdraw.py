@@ -147,7 +147,7 @@ class Drawing:
         pdf = pdfium.PdfDocument.new()
         font = None
         if chars:
-            data = _subset_font(chars)
+            data = subset_font(chars)
             buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
             font = pdfium_c.FPDFText_LoadFont(pdf, buffer, len(data), pdfium_c.FPDF_FONT_TRUETYPE, True)
             if not font:
@@ -231,7 +231,7 @@ def _tables(data: bytes) -> dict[bytes, bytes]:
 
 
 @functools.lru_cache(maxsize=1)
-def _font_cmap() -> dict[int, int]:
+def font_cmap() -> dict[int, int]:
     cmap = _tables(font_bytes())[b"cmap"]
     _version, count = struct.unpack_from(">HH", cmap, 0)
     subtables = {}
@@ -288,7 +288,7 @@ def _cmap_table(mapping: dict[int, int]) -> bytes:
     return struct.pack(">HHHHI", 0, 1, 3, 1, 12) + sub
 
 
-def _subset_font(chars: str) -> bytes:
+def subset_font(chars: str) -> bytes:
     """IPAex Gothic with only the outlines of `chars` (~100 KB instead of 5 MB, ~20 KB
     compressed in the PDF). Vertical and OpenType layout tables are dropped."""
     tables = _tables(font_bytes())
@@ -300,7 +300,7 @@ def _subset_font(chars: str) -> bytes:
     else:
         loca = [v * 2 for v in struct.unpack(f">{glyphs + 1}H", tables[b"loca"][:2 * (glyphs + 1)])]
     glyf = tables[b"glyf"]
-    cmap = _font_cmap()
+    cmap = font_cmap()
     mapping = {ord(c): cmap[ord(c)] for c in set(chars) if ord(c) in cmap}
     keep = {0} | set(mapping.values())
     pending = list(keep)

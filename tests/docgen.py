@@ -32,6 +32,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw, ImageFont
 
+from gateway.pdfdraw import font_bytes, font_cmap, mm_to_pt, subset_font
+
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
 A4_MM = (210.0, 297.0)
@@ -57,18 +59,6 @@ def font_path() -> Path | None:
     return None
 
 
-@functools.lru_cache(maxsize=1)
-def font_bytes() -> bytes:
-    path = font_path()
-    if path is None:
-        raise RuntimeError("IPAex Gothic not found: apt-get install fonts-ipaexfont")
-    return path.read_bytes()
-
-
-def mm_to_pt(mm: float) -> float:
-    return mm / MM_PER_INCH * PT_PER_INCH
-
-
 def mm_to_px(mm: float, dpi: float) -> float:
     return mm / MM_PER_INCH * dpi
 
@@ -81,154 +71,10 @@ def page_pixels(page_mm: tuple[float, float] = A4_MM, dpi: tuple[int, int] = FIN
 # --- the font's own character map (unicode → glyph id), to correct the PDF's ToUnicode -------
 
 
-@functools.lru_cache(maxsize=1)
-def _font_cmap() -> dict[int, int]:
-    data = font_bytes()
-    num_tables = struct.unpack_from(">H", data, 4)[0]
-    tables = {}
-    for i in range(num_tables):
-        tag, _checksum, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-        tables[tag] = (offset, length)
-    cmap_offset = tables[b"cmap"][0]
-    _version, count = struct.unpack_from(">HH", data, cmap_offset)
-    subtables = {}
-    for i in range(count):
-        platform, encoding, offset = struct.unpack_from(">HHI", data, cmap_offset + 4 + 8 * i)
-        subtables[(platform, encoding)] = cmap_offset + offset
-    mapping: dict[int, int] = {}
-    if (3, 10) in subtables:  # format 12: full Unicode
-        at = subtables[(3, 10)]
-        (n_groups,) = struct.unpack_from(">I", data, at + 12)
-        for g in range(n_groups):
-            start, end, glyph = struct.unpack_from(">III", data, at + 16 + 12 * g)
-            for code in range(start, end + 1):
-                mapping[code] = glyph + code - start
-        return mapping
-    at = subtables[(3, 1)]  # format 4: BMP
-    seg_count = struct.unpack_from(">H", data, at + 6)[0] // 2
-    ends = struct.unpack_from(f">{seg_count}H", data, at + 14)
-    starts = struct.unpack_from(f">{seg_count}H", data, at + 16 + 2 * seg_count)
-    deltas = struct.unpack_from(f">{seg_count}h", data, at + 16 + 4 * seg_count)
-    range_offsets_at = at + 16 + 6 * seg_count
-    range_offsets = struct.unpack_from(f">{seg_count}H", data, range_offsets_at)
-    for s in range(seg_count):
-        for code in range(starts[s], ends[s] + 1):
-            if code == 0xFFFF:
-                continue
-            if range_offsets[s] == 0:
-                glyph = (code + deltas[s]) & 0xFFFF
-            else:
-                where = range_offsets_at + 2 * s + range_offsets[s] + 2 * (code - starts[s])
-                glyph = struct.unpack_from(">H", data, where)[0]
-                if glyph:
-                    glyph = (glyph + deltas[s]) & 0xFFFF
-            if glyph:
-                mapping[code] = glyph
-    return mapping
-
-
-def _checksum(data: bytes) -> int:
-    padded = data + b"\0" * (-len(data) % 4)
-    return sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
-
-
-def _cmap_table(mapping: dict[int, int]) -> bytes:
-    """A cmap with one format 4 subtable (Windows Unicode BMP), one segment per character."""
-    codes = sorted(c for c in mapping if c < 0xFFFF)
-    seg_count = len(codes) + 1
-    ends = codes + [0xFFFF]
-    starts = codes + [0xFFFF]
-    deltas = [(mapping[c] - c) & 0xFFFF for c in codes] + [1]
-    search = 2 ** (seg_count.bit_length() - 1) * 2
-    selector = seg_count.bit_length() - 1
-    body = struct.pack(f">{seg_count}H", *ends) + b"\0\0" + struct.pack(f">{seg_count}H", *starts)
-    body += struct.pack(f">{seg_count}H", *deltas) + struct.pack(f">{seg_count}H", *([0] * seg_count))
-    sub = struct.pack(">7H", 4, 14 + len(body), 0, seg_count * 2, search, selector, seg_count * 2 - search) + body
-    return struct.pack(">HHHHI", 0, 1, 3, 1, 12) + sub
-
-
-@functools.lru_cache(maxsize=64)
-def subset_font(chars: str) -> bytes:
-    """IPAex Gothic with only the glyphs for `chars` (glyph ids unchanged, so an Identity-H
-    font stays valid): what PDF producers embed, ~100 KB instead of 6 MB. Vertical and
-    OpenType layout tables are dropped; the cmap covers `chars` only."""
-    data = font_bytes()
-    num_tables = struct.unpack_from(">H", data, 4)[0]
-    tables = {}
-    for i in range(num_tables):
-        tag, _checksum_, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-        tables[tag] = data[offset : offset + length]
-    head = bytearray(tables[b"head"])
-    long_loca = struct.unpack_from(">h", head, 50)[0] == 1
-    num_glyphs = struct.unpack_from(">H", tables[b"maxp"], 4)[0]
-    loca_raw = tables[b"loca"]
-    if long_loca:
-        loca = struct.unpack(f">{num_glyphs + 1}I", loca_raw[: 4 * (num_glyphs + 1)])
-    else:
-        loca = [v * 2 for v in struct.unpack(f">{num_glyphs + 1}H", loca_raw[: 2 * (num_glyphs + 1)])]
-    glyf = tables[b"glyf"]
-    cmap = _font_cmap()
-    mapping = {ord(c): cmap[ord(c)] for c in set(chars) if ord(c) in cmap}
-    keep = {0} | set(mapping.values())
-    pending = list(keep)
-    while pending:  # composite glyphs pull in their components
-        gid = pending.pop()
-        start, end = loca[gid], loca[gid + 1]
-        if end - start >= 10 and struct.unpack_from(">h", glyf, start)[0] < 0:
-            at = start + 10
-            while True:
-                flags, component = struct.unpack_from(">HH", glyf, at)
-                if component not in keep:
-                    keep.add(component)
-                    pending.append(component)
-                at += 4 + (4 if flags & 0x0001 else 2)
-                at += 8 if flags & 0x0080 else 4 if flags & 0x0040 else 2 if flags & 0x0008 else 0
-                if not flags & 0x0020:
-                    break
-    new_glyf = bytearray()
-    offsets = []
-    for gid in range(num_glyphs):
-        offsets.append(len(new_glyf))
-        if gid in keep:
-            new_glyf += glyf[loca[gid] : loca[gid + 1]]
-            new_glyf += b"\0" * (-len(new_glyf) % 4)
-    offsets.append(len(new_glyf))
-    struct.pack_into(">h", head, 50, 1)  # long loca
-    struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, fixed below
-    post = bytearray(tables[b"post"][:32])
-    struct.pack_into(">I", post, 0, 0x00030000)  # no glyph names
-    out_tables = {
-        tag: body for tag, body in tables.items() if tag not in (b"GSUB", b"GPOS", b"GDEF", b"BASE", b"vhea", b"vmtx")
-    }
-    out_tables.update(
-        {
-            b"head": bytes(head),
-            b"glyf": bytes(new_glyf),
-            b"loca": struct.pack(f">{len(offsets)}I", *offsets),
-            b"post": bytes(post),
-            b"cmap": _cmap_table(mapping),
-        }
-    )
-    tags = sorted(out_tables)
-    count = len(tags)
-    search = 2 ** (count.bit_length() - 1) * 16
-    out = bytearray(struct.pack(">IHHHH", 0x00010000, count, search, count.bit_length() - 1, count * 16 - search))
-    offset = 12 + 16 * count
-    body = bytearray()
-    for tag in tags:
-        table = out_tables[tag]
-        out += struct.pack(">4sIII", tag, _checksum(table), offset + len(body), len(table))
-        body += table + b"\0" * (-len(table) % 4)
-    out += body
-    head_at = 12 + 16 * count + sum(len(out_tables[t]) + (-len(out_tables[t]) % 4) for t in tags[: tags.index(b"head")])
-    struct.pack_into(">I", out, head_at + 8, (0xB1B0AFBA - _checksum(bytes(out))) & 0xFFFFFFFF)
-    return bytes(out)
-
-
 def _tounicode_cmap(chars: str) -> bytes:
     """A ToUnicode CMap for an Identity-H font whose codes are glyph ids: each glyph used maps
     back to the character that was written with it (the first one, if two share a glyph)."""
-    cmap = _font_cmap()
+    cmap = font_cmap()
     by_glyph: dict[int, str] = {}
     for char in chars:
         glyph = cmap.get(ord(char))
