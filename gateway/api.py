@@ -11,6 +11,7 @@ from gateway import approvals, jobs
 from gateway.models import Job, Record, User
 from gateway.users import user_for_token
 from policies.highlight import auto_mask
+from gateway.health import health_router
 from gateway.web.router import web_router
 
 
@@ -25,6 +26,7 @@ class RejectBody(BaseModel):
 def create_api(app) -> FastAPI:
     api = FastAPI(title="faxgate", version="0.1.0", description="Fax-transmission safety gateway API")
     api.include_router(web_router(app))
+    api.include_router(health_router(app))
 
     def session_user(request: Request):
         header = request.headers.get("authorization", "")

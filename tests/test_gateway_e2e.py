@@ -11,8 +11,10 @@ import time
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from directory.schema import DirectoryEntry
+from gateway import db
 from gateway.app import App
 from gateway.models import Job
 from gateway.serve import BackgroundGateway
@@ -311,3 +313,21 @@ def test_blocked_job_can_be_replaced_by_its_auto_masked_version(world):
     assert not [f for f in masked["findings"] if not f["masked"]], "nothing readable is left"
     assert api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()["state"] == "rejected"
     assert api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/masked").status_code == 409
+
+
+def test_health_readiness_and_metrics(world):
+    app, gateway, tokens, fax, mail = world
+    plain = httpx.Client(base_url=f"http://127.0.0.1:{gateway.http_port}", timeout=10)
+    assert plain.get("/healthz").json() == {"status": "ok"}
+    assert plain.get("/readyz").json() == {"status": "ready"}
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN))))
+    wait_state(app, job_id, {"awaiting_confirmation"})
+    metrics = plain.get("/metrics").text
+    assert 'faxgate_jobs{state="awaiting_confirmation"} 1' in metrics
+    assert "faxgate_confirmation_wait_seconds" in metrics
+    with app.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    answer = plain.get("/readyz")
+    assert answer.status_code == 503 and answer.json() == {"status": "schema out of date"}
+    with app.engine.begin() as connection:
+        connection.execute(text(f"UPDATE alembic_version SET version_num = '{db.head_revision()}'"))

@@ -49,7 +49,7 @@ _HONORIFIC_NAME = re.compile(
 )
 _LONE_HONORIFIC = re.compile(r"^[ \t]*(様|殿)[ \t]*$", re.M)
 _SURNAME_NAME = re.compile(
-    "(?P<name>(?:" + "|".join(sorted(SURNAMES, key=len, reverse=True)) + rf")(?: ?[\u4e00-\u9fff\u3041-\u3096\u30a1-\u30fa]{{1,3}})?)"
+    "(?P<name>(?:" + "|".join(sorted(SURNAMES, key=len, reverse=True)) + r")(?: ?[\u4e00-\u9fff\u3041-\u3096\u30a1-\u30fa]{1,3})?)"
     r" ?(?:さん|君|くん|ちゃん|氏)(?![名])"
 )
 
