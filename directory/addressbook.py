@@ -57,10 +57,13 @@ class ExportRow:
 
 def decode(data: bytes) -> str:
     """UTF-16 (BOM), UTF-8 with or without BOM, else Shift_JIS (cp932, as Japanese devices write)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BookError(f"BOM の文字コードとして読めません（{exc.encoding}, byte {exc.start}）") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

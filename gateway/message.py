@@ -51,6 +51,18 @@ class MessageRefused(ValueError):
 
 
 def extract_document(raw: bytes, limits: MessageLimits) -> FaxDocument:
+    try:
+        return _extract(raw, limits)
+    except (TypeError, ValueError, LookupError, AttributeError) as exc:
+        if isinstance(exc, MessageRefused):
+            raise
+        # The mail library gave up on a malformed structure or header: refuse it for good
+        # (a retry would fail the same way), never store half of it.
+        raise MessageRefused("554 5.6.0", "Malformed message: its structure or headers cannot be read",
+                             "メールの形式が壊れているため読み取れません") from None
+
+
+def _extract(raw: bytes, limits: MessageLimits) -> FaxDocument:
     if len(raw) > limits.max_message_bytes:
         raise MessageRefused("552 5.3.4", "Message too big", "メールが大きすぎます")
     end = raw.find(b"\r\n\r\n")
@@ -66,7 +78,8 @@ def extract_document(raw: bytes, limits: MessageLimits) -> FaxDocument:
     if len(parts) > limits.max_parts:
         raise MessageRefused("554 5.6.0", f"Too many MIME parts (over {limits.max_parts})",
                              f"MIMEパートが多すぎます（上限 {limits.max_parts}）")
-    from_address = parseaddr(message.get("From", ""))[1]
+    # A header with raw 8-bit bytes comes back as a Header object: read it as text.
+    from_address = parseaddr(str(message.get("From", "")))[1]
     if not from_address:
         raise MessageRefused("550 5.7.1", "No From: address: the sender cannot be identified",
                              "From: が無いため送信者を確認できません")
@@ -76,7 +89,7 @@ def extract_document(raw: bytes, limits: MessageLimits) -> FaxDocument:
             continue
         filename = part.get_filename() or ""
         content_type = part.get_content_type()
-        attached = part.get("Content-Disposition", "").lower().startswith("attachment") or bool(filename)
+        attached = str(part.get("Content-Disposition", "")).lower().startswith("attachment") or bool(filename)
         if content_type.startswith("text/") and not attached:
             continue  # the cover note of the mail, not the fax
         data = part.get_payload(decode=True) or b""
