@@ -16,6 +16,7 @@ from PIL import Image
 from policies import pages
 from policies.pages import DocumentUnreadable, PageLimits, TextChar, load_document, pdf_is_encrypted, sniff
 from tests import docgen
+from tests.processes import live_children
 
 
 if docgen.font_path() is None:
@@ -90,21 +91,7 @@ def ink(image) -> int:
 
 def _our_children() -> list[int]:
     """PIDs of this process's living children that are parser processes."""
-    found = []
-    me = str(os.getpid())
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmdline = f.read()
-        except OSError:
-            continue
-        if fields[1] == me and fields[0] != "Z" and b"_child_entry" in cmdline:
-            found.append(int(entry))
-    return found
+    return live_children(b"_child_entry")
 
 
 # --- PDFs with a text layer ------------------------------------------------------------------
