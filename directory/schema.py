@@ -39,6 +39,8 @@ class DirectoryEntry(Base):
     status: Mapped[str] = mapped_column(String(16), default="needs_review")
     review_reasons: Mapped[list] = mapped_column(JSON, default=list)
     source_dial: Mapped[str | None] = mapped_column(String(64))
+    # The ID (CSI) the remote machine announces; a sent fax that hears another raises an incident.
+    expected_csi: Mapped[str | None] = mapped_column(String(64))
     last_used: Mapped[dt.date | None] = mapped_column(Date)
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
     verified_by: Mapped[str | None] = mapped_column(String(200))

@@ -18,8 +18,9 @@ from directory.schema import DirectoryChange, DirectoryEntry
 STATUSES = ("active", "needs_review", "retired")
 _TRACKED = (
     "slot", "name", "organization", "kind", "e164", "extension", "status", "review_reasons",
-    "source_dial", "last_used", "verified_on", "verified_by",
+    "source_dial", "last_used", "verified_on", "verified_by", "expected_csi",
 )
+INCIDENT_REASON = "incident:"  # review reason of an entry suspended because a fax to it went astray
 
 
 class EntryNotFound(LookupError):
@@ -147,6 +148,38 @@ def change_entry(session: Session, slot: int, actor: str, profile: PbxProfile, n
         raise ChangeRefused(f"status must be one of {STATUSES}")
     if snapshot(entry) != before:
         _record(session, entry, actor, "changed", before, note)
+    session.flush()
+    return entry
+
+
+def suspend_for_incident(session: Session, entry: DirectoryEntry, actor: str, incident_id: int) -> bool:
+    """Stop every fax to an entry a fax went astray from, until its number is verified again
+    with the counterpart. Returns False when it was already stopped (retired or suspended)."""
+    reason = f"{INCIDENT_REASON}{incident_id}"
+    if entry.status == "retired" or reason in (entry.review_reasons or []):
+        return False
+    before = snapshot(entry)
+    entry.status = "needs_review"
+    entry.review_reasons = [*(entry.review_reasons or []), reason]
+    entry.verified_on, entry.verified_by = None, None
+    _record(session, entry, actor, "suspended", before, f"誤送信事案 {incident_id} の調査のため停止")
+    session.flush()
+    return True
+
+
+def record_verification(session: Session, slot: int, actor: str, on: dt.date) -> DirectoryEntry:
+    """The number was checked with the counterpart (by phone): that settles a suspension for an
+    incident, since what an incident puts in doubt is the number; other review reasons stay."""
+    entry = get_entry(session, slot)
+    before = snapshot(entry)
+    entry.verified_on, entry.verified_by = on, actor
+    remaining = [r for r in entry.review_reasons or [] if not r.startswith(INCIDENT_REASON)]
+    if remaining != list(entry.review_reasons or []):
+        entry.review_reasons = remaining
+        if not remaining and entry.status == "needs_review" and (entry.e164 or entry.extension):
+            entry.status = "active"
+    if snapshot(entry) != before:
+        _record(session, entry, actor, "changed", before, "番号確認")
     session.flush()
     return entry
 

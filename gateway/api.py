@@ -8,6 +8,7 @@ from sqlalchemy import select
 from pydantic import BaseModel, Field
 
 from gateway import approvals, jobs
+from gateway.api_incidents import incident_router
 from gateway.models import Job, Record, User
 from gateway.users import user_for_token
 from policies.highlight import auto_mask
@@ -89,6 +90,8 @@ def create_api(app) -> FastAPI:
         if answer.status != 200:
             return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
         return {"id": job_id, "state": "rejected", "masked_job": answer.message_ja}
+
+    api.include_router(incident_router(app, session_user, _may_see))
 
     @api.get("/api/jobs/{job_id}/record.pdf")
     def job_record(job_id: str, user_id: int = Depends(session_user)):

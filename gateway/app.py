@@ -60,13 +60,21 @@ class App:
         sender = self.config.mail.sender or f"faxgate@{self.config.smtp.domain}"
         return Notifier(self.config.mail.url, sender, self.public_url)
 
+    @property
+    def relay_sender(self) -> str:
+        return self.config.relay.sender or f"faxgate@{self.config.smtp.domain}"
+
+    @property
+    def report_address(self) -> str:
+        """Where the fax server's delivery status notifications come back to (the intake reads them)."""
+        return (self.config.relay.report_address or self.relay_sender).lower()
+
     @cached_property
     def relay(self) -> Relay:
         scheme, host, port = parse_relay_url(self.config.relay.url)
         if scheme == "hylafax":
             return HylafaxRelay(host, port)
-        sender = self.config.relay.sender or f"faxgate@{self.config.smtp.domain}"
-        return SmtpRelay(host, port, sender, self.config.relay.domain or host)
+        return SmtpRelay(host, port, self.relay_sender, self.config.relay.domain or host)
 
     def signing_key(self):
         """The records' signing key; loaded on use so a missing key only stops record signing

@@ -11,6 +11,7 @@ from directory.profile import PbxProfile, ProfileError
 from gateway import db
 from gateway.cli_directory import directory_group
 from gateway.cli_gateway import audit_group, devices_group, serve_command, tls_group, users_group
+from gateway.cli_incidents import incidents_group
 from gateway.cli_jobs import jobs_group
 from gateway.cli_records import records_group
 from gateway.cli_scan import scan_command
@@ -93,7 +94,7 @@ def dial_explain(ctx: click.Context, dial: str, outside_line: str | None, area_c
 
 
 for command in (directory_group, serve_command, users_group, devices_group, audit_group, tls_group, jobs_group,
-                records_group, scan_command):
+                records_group, scan_command, incidents_group):
     cli.add_command(command)
 
 

@@ -25,6 +25,7 @@ from directory.store import (
     export_rows,
     get_entry,
     list_entries,
+    record_verification,
 )
 from gateway.cli_support import config_option, default_actor, emit_json, get_app
 from gateway.tables import render_table
@@ -281,6 +282,7 @@ def _entry_json(entry, dial) -> dict:
         "last_used": entry.last_used.isoformat() if entry.last_used else None,
         "verified_on": entry.verified_on.isoformat() if entry.verified_on else None,
         "verified_by": entry.verified_by,
+        "expected_csi": entry.expected_csi,
         "version": entry.version,
     }
 
@@ -304,7 +306,7 @@ def show_command(ctx, slot, as_json) -> None:
         emit_json(data)
         return
     for key in ("slot", "name", "organization", "kind", "e164", "extension", "dial_string", "status",
-                "review_reasons", "source_dial", "last_used", "verified_on", "verified_by"):
+                "review_reasons", "source_dial", "last_used", "verified_on", "verified_by", "expected_csi"):
         click.echo(f"{key}: {data[key]}")
     click.echo("履歴 (history):")
     for change in data["history"]:
@@ -338,14 +340,15 @@ def _change(ctx, slot: int, actor: str | None, note: str = "", **changes) -> Non
 @click.option("--kind", type=click.Choice(["external", "internal"]), default=None)
 @click.option("--extension", default=None)
 @click.option("--last-used", "last_used", default=None, help="YYYY-MM-DD")
+@click.option("--csi", "expected_csi", default=None, help="相手機が名乗る受信機ID（CSI）。送信後に照合します")
 @click.option("--note", default="", help="変更理由")
 @click.option("--by", "actor", default=None)
 @config_option
 @click.pass_context
-def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, note, actor) -> None:
+def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, expected_csi, note, actor) -> None:
     """登録を修正する（番号を変えると確認記録は消えます）."""
     _change(ctx, slot, actor, note, dial=dial, name=name, organization=organization, kind=kind,
-            extension=extension, last_used=_date_option(last_used, "--last-used"))
+            extension=extension, last_used=_date_option(last_used, "--last-used"), expected_csi=expected_csi)
 
 
 @directory_group.command("verify")
@@ -357,7 +360,14 @@ def set_command(ctx, slot, dial, name, organization, kind, extension, last_used,
 def verify_command(ctx, slot, verified_by, verified_on) -> None:
     """先方に電話で番号を確認したことを記録する."""
     on = _date_option(verified_on, "--on") or dt.date.today()
-    _change(ctx, slot, verified_by, "番号確認", verified_on=on, verified_by=verified_by)
+    app = get_app(ctx)
+    try:
+        with app.session() as session:
+            entry = record_verification(session, slot, verified_by, on)
+            click.echo(f"登録番号 {entry.slot} {entry.name}: {STATUS_JA[entry.status]} "
+                       f"{display_number(entry.e164) or entry.extension or ''} (version {entry.version})")
+    except EntryNotFound as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @directory_group.command("retire")

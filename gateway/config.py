@@ -55,12 +55,19 @@ class RelayConfig:
     number_format: str = "e164"
     domain: str = ""  # right of @ in FAX=…@domain; default the relay host
     sender: str = ""  # envelope sender; default faxgate@<smtp domain>
+    # Delivery status notifications from a mail-to-fax server, sent to this address at the
+    # gateway's SMTP port, are read for the receiver ID (CSI); "" = the envelope sender above.
+    report_address: str = ""
+    # HylaFAX's transfer log (etc/xferfaxlog), when readable here: the worker follows it and
+    # checks the receiver ID of every job it relayed. "" = not followed.
+    hylafax_xferfaxlog: str = ""
 
 
 @dataclass(frozen=True)
 class MailConfig:
     url: str = ""  # smtp://host:port for notices to staff; "" logs them instead
     sender: str = ""
+    privacy_office: str = ""  # addresses (comma-separated) told of every possible wrong send
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,15 @@ process (gateway.intake_writer): nothing slow runs in the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
 import structlog
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from gateway import incident_actions
 from gateway.addressing import AddressRefused, parse_recipient
+from gateway.delivery_reports import ReportError, parse_dsn
 from gateway.intake_writer import TEMPORARY_FAILURE, IntakeWriter, reply
 from gateway.models import Device
 from gateway.users import password_matches
@@ -83,6 +86,15 @@ class Intake:
         return "250 2.1.0 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() == self.app.report_address:
+            if envelope.rcpt_tos:
+                return reply("550 5.5.3", "A delivery report goes alone, to the report address only",
+                             "配信報告は報告用アドレスだけに宛てて送ってください")
+            envelope.rcpt_tos.append(address)
+            return "250 2.1.5 OK (delivery report)"
+        if envelope.rcpt_tos and envelope.rcpt_tos[0].lower() == self.app.report_address:
+            return reply("550 5.5.3", "A delivery report goes alone, to the report address only",
+                         "配信報告は報告用アドレスだけに宛てて送ってください")
         if envelope.rcpt_tos and not self.app.policy.broadcast:
             return reply("550 5.5.3", "One fax destination per message: broadcast is not allowed",
                          "同報送信はできません。宛先ごとに1通ずつ送ってください")
@@ -96,12 +108,29 @@ class Intake:
     async def handle_DATA(self, server, session, envelope):
         device = self.device_of(session) or "unknown"
         peer = session.peer[0] if session.peer else ""
+        if envelope.rcpt_tos[0].lower() == self.app.report_address:
+            return await asyncio.to_thread(self.take_report, envelope.original_content, device)
         meta = {"mail_from": envelope.mail_from or "", "recipient": envelope.rcpt_tos[0], "device": device, "peer": peer}
         try:
             return await self.writer.submit(envelope.original_content, meta)
         except Exception:
             log.exception("intake_store_failed", device=device, peer=peer)
             return TEMPORARY_FAILURE
+
+    def take_report(self, content: bytes, device: str) -> str:
+        """A delivery status notification from the fax server: its receiver ID is checked now
+        (a report is small; it is not a fax job and never goes through the job queue)."""
+        try:
+            reports = parse_dsn(content)
+        except ReportError as exc:
+            return reply("554 5.6.0", f"Not a delivery status notification: {exc}",
+                         "配信報告（RFC 3464 の multipart/report）ではありません")
+        try:
+            result = incident_actions.ingest(self.app, reports)
+        except Exception:
+            log.exception("report_store_failed", device=device)
+            return TEMPORARY_FAILURE
+        return f"250 2.0.0 delivery report taken: {result.stored} matched, {len(result.alerts)} alert(s)"
 
     async def handle_exception(self, error: Exception) -> str:
         log.exception("smtp_error", exc_info=error)

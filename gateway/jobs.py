@@ -13,6 +13,9 @@ from gateway.jobstates import check_transition
 from gateway.models import Job, JobBlob
 
 
+JOB_ID_PATTERN = r"\d{8}-[0-9a-f]{12}"  # what new_job_id makes
+
+
 def new_job_id() -> str:
     """Date for people reading it, 48 random bits so concurrent gateways never collide."""
     return f"{dt.datetime.now(dt.timezone.utc):%Y%m%d}-{secrets.token_hex(6)}"

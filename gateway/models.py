@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.schema import Base, utcnow
@@ -191,3 +191,63 @@ class AuditCheckpoint(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
     cms: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Incident(Base):
+    """A fax that went, or may have gone, to the wrong place: the facts taken from the job and
+    its signed record, the office's judgements, deadlines and the draft reports' texts."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # draft (raised by a check) | open | dismissed | closed
+    source: Mapped[str] = mapped_column(String(24))  # staff_report | receiver_id
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    learned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reached: Mapped[str] = mapped_column(Text, default="")  # where the fax went, as far as known
+    detail: Mapped[str] = mapped_column(Text, default="")
+    csi_reported: Mapped[str | None] = mapped_column(String(64))
+    csi_expected: Mapped[str | None] = mapped_column(String(64))
+    record_sha256: Mapped[str | None] = mapped_column(String(64))  # the signed record the facts come from
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    sensitive: Mapped[list] = mapped_column(JSON, default=list)
+    persons_estimate: Mapped[int] = mapped_column(Integer, default=0)
+    persons: Mapped[int] = mapped_column(Integer, default=0)  # the office's figure; starts at the estimate
+    malicious: Mapped[bool] = mapped_column(Boolean, default=False)
+    financial_risk: Mapped[bool | None] = mapped_column(Boolean)  # None: judged from the categories
+    preliminary_due: Mapped[dt.date | None] = mapped_column(Date)  # None: the policy's default
+    preliminary_filed_on: Mapped[dt.date | None] = mapped_column(Date)
+    final_filed_on: Mapped[dt.date | None] = mapped_column(Date)
+    narrative: Mapped[dict] = mapped_column(JSON, default=dict)  # rule 44(1) items as the officer wrote them
+    recurrence: Mapped[dict] = mapped_column(JSON, default=dict)  # entry suspended, directory audit attached
+    reminded_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class DeliveryReportRow(Base):
+    """What the fax server reported after taking a job, and how its receiver ID compared."""
+
+    __tablename__ = "delivery_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="RESTRICT"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    receipt: Mapped[str | None] = mapped_column(String(64))
+    csi: Mapped[str | None] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))  # receiver_id verdict, or unmatched (no such job)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReportCursor(Base):
+    """How far a fax server's log file has been read (a log rotated to a new inode starts over)."""
+
+    __tablename__ = "report_cursors"
+
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    inode: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger)

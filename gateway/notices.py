@@ -42,15 +42,22 @@ class Notifier:
         return "\n".join(lines)
 
     def notify(self, kind: str, to: str, job_id: str, destination: str, reasons: list[dict]) -> None:
+        self.send([to], f"{SUBJECTS[kind]} ({job_id})", self.body(kind, job_id, destination, reasons), kind=kind, job=job_id)
+
+    def send(self, to: list[str], subject: str, body: str, **context) -> None:
+        """One mail to several people; failures are logged, never raised."""
+        to = sorted({address for address in to if address})
         if self.server is None:
-            log.info("notice_not_sent", reason="no [mail] url configured", kind=kind, job=job_id)
+            log.info("notice_not_sent", reason="no [mail] url configured", to=to, **context)
+            return
+        if not to:
             return
         message = EmailMessage()
-        message["From"], message["To"] = self.sender, to
-        message["Subject"] = f"{SUBJECTS[kind]} ({job_id})"
-        message.set_content(self.body(kind, job_id, destination, reasons))
+        message["From"], message["To"] = self.sender, ", ".join(to)
+        message["Subject"] = subject
+        message.set_content(body)
         try:
             with smtplib.SMTP(*self.server, timeout=10) as client:
                 client.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
-            log.warning("notice_failed", kind=kind, job=job_id, error=type(exc).__name__)
+            log.warning("notice_failed", error=type(exc).__name__, **context)

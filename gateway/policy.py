@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policies.categories import NAMES_JA
 from policies.settings import ScreenSettings, settings_from_table
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.toml")
@@ -45,6 +46,9 @@ class Policy:
     max_attempts: int
     backoff_seconds: tuple[int, ...]
     screening: ScreenSettings = field(default_factory=ScreenSettings)
+    preliminary_days: int = 3
+    reminder_days: int = 2
+    ordinance_sensitive: frozenset[str] = frozenset()
 
 
 _SCHEMA = {
@@ -52,6 +56,7 @@ _SCHEMA = {
     "screening": {"stale_days": int, "shadow": list},
     "confirmation": {"approvers": int, "confirmation_ttl_hours": (int, float), "job_ttl_hours": (int, float)},
     "relay": {"max_attempts": int, "backoff_seconds": list},
+    "incidents": {"preliminary_days": int, "reminder_days": int, "ordinance_sensitive": list},
 }
 
 
@@ -97,6 +102,12 @@ def load_policy(path: str | Path | None = None) -> Policy:
         not isinstance(s, int) or s < 0 for s in merged["backoff_seconds"]
     ):
         raise PolicyError(f"{file}: [relay] max_attempts ≥ 1 and backoff_seconds a list of seconds")
+    unknown_categories = set(merged["ordinance_sensitive"]) - set(NAMES_JA)
+    if unknown_categories:
+        raise PolicyError(f"{file}: [incidents] ordinance_sensitive names unknown categories: "
+                          f"{', '.join(sorted(map(str, unknown_categories)))} (known: {', '.join(NAMES_JA)})")
+    if merged["preliminary_days"] < 0 or merged["reminder_days"] < 0:
+        raise PolicyError(f"{file}: [incidents] preliminary_days and reminder_days are days, 0 or more")
     label = data.get("version", "custom")
     return Policy(
         version=f"{label}+{hashlib.sha256(raw).hexdigest()[:12]}",
@@ -109,4 +120,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
         max_attempts=merged["max_attempts"],
         backoff_seconds=tuple(merged["backoff_seconds"]),
         screening=screening,
+        preliminary_days=merged["preliminary_days"],
+        reminder_days=merged["reminder_days"],
+        ordinance_sensitive=frozenset(merged["ordinance_sensitive"]),
     )

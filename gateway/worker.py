@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy import func, select, update
 
 from directory.schema import DirectoryEntry
-from gateway import approvals, auditlog, confirmation, jobs
+from gateway import approvals, auditlog, confirmation, incident_actions, incidents, jobs, report_follower
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from gateway.addressing import parse_recipient
 from gateway.models import AuditCheckpoint, AuditHead, Job, Record, RuleResult
@@ -40,6 +40,7 @@ class Worker:
     def __init__(self, app):
         self.app = app
         self.records_paused_until = 0.0
+        self.report_log_seen: tuple[int, int] | None = None
 
     # -- lookups, each in its own short transaction (document parsing must not hold the database)
 
@@ -247,6 +248,24 @@ class Worker:
         with self.app.session() as session:
             session.add(AuditCheckpoint(last_id=last_id, last_hash=last_hash, cms=cms))
 
+    # -- after the fax server took a job: who answered (receiver ID), deadlines of incidents
+
+    def follow_reports(self) -> bool:
+        path = self.app.config.relay.hylafax_xferfaxlog
+        if not path:
+            return False
+        state = report_follower.file_state(path)
+        if state is None or state == self.report_log_seen:
+            return False  # unchanged since the last look: no database work
+        with self.app.session() as session:
+            reports = report_follower.read_new_reports(session, path)
+            result = incidents.ingest_reports(session, reports, privacy_office=self.app.config.mail.privacy_office,
+                                              profile=self.app.profile, stale_days=self.app.policy.stale_days,
+                                              base_url=self.app.public_url)
+        self.report_log_seen = state
+        incident_actions.tell(self.app, result)
+        return bool(reports)
+
     # -- expiry
 
     def expire(self) -> None:
@@ -262,10 +281,11 @@ class Worker:
         next_expiry = 0.0
         while not stop.is_set():
             try:
-                busy = self.screen_one() | self.relay_one() | self.record_one()
+                busy = self.screen_one() | self.relay_one() | self.record_one() | self.follow_reports()
                 if time.monotonic() > next_expiry:
                     self.expire()
                     self.checkpoint_if_due()
+                    incident_actions.send_reminders(self.app)
                     next_expiry = time.monotonic() + 60
             except Exception:
                 log.exception("worker_error")
