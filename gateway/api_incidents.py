@@ -46,10 +46,9 @@ def incident_router(app, session_user, may_see) -> APIRouter:
             user = session.get(User, user_id)
             actor = user.name
 
-        def allowed(job: Job) -> None:
-            with app.session() as session:
-                if not may_see(session.get(User, user_id), job):
-                    raise incidents.IncidentRefused(403, "この送信を見る権限がないため報告できません", "you may not see this job")
+        def allowed(session, job: Job) -> None:
+            if not may_see(session.get(User, user_id), job):
+                raise incidents.IncidentRefused(403, "この送信を見る権限がないため報告できません", "you may not see this job")
 
         learned = body.learned_at
         if learned is not None and learned.tzinfo is None:

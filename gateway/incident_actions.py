@@ -23,13 +23,14 @@ def _tell(app, alerts: list[incidents.Alert]) -> None:
 def report_wrong_send(app, job_id: str, *, actor: str, reached: str, detail: str = "",
                       learned_at: dt.datetime | None = None, may_report=None) -> tuple[int, bool]:
     """Open (or add to) the job's incident; returns (incident id, created). ``may_report`` is the
-    caller's access rule, given the job, raising IncidentRefused when the person may not."""
+    caller's access rule, given the session and the job, raising IncidentRefused when the person
+    may not."""
     with app.session() as session:
         job = session.get(Job, job_id)
         if job is None:
             raise incidents.IncidentRefused(404, f"送信番号 {job_id} はありません", f"no job {job_id}")
         if may_report is not None:
-            may_report(job)
+            may_report(session, job)
         incident, created = incidents.open_incident(
             session, job, source="staff_report", actor=actor, profile=app.profile, stale_days=app.policy.stale_days,
             learned_at=learned_at, reached=reached, detail=detail)
