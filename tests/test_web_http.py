@@ -148,7 +148,8 @@ def test_logout_needs_the_token_and_ends_the_session(world):
 
 def _post_routes(app) -> list[str]:
     paths = [route.path for route in web_router(app).routes if "POST" in route.methods and route.path != "/login"]
-    return [path.replace("{job_id}", "20260101-000000000000").replace("{proposal_id}", "1") for path in paths]
+    return [path.replace("{job_id}", "20260101-000000000000").replace("{proposal_id}", "1")
+            .replace("{incident_id}", "1") for path in paths]
 
 
 def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
@@ -167,13 +168,13 @@ def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
 
 
 ALL_PAGES = ["/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
-             "/directory/proposals", "/directory/proposals/new", "/users", "/audit", "/audit.csv"]
+             "/directory/proposals", "/directory/proposals/new", "/users", "/audit", "/audit.csv", "/incidents"]
 ALLOWED = {
     "sato": {"/jobs", "/confirmations", "/blocked"},
     "suzuki": {"/jobs", "/confirmations", "/blocked"},
     "yamada": {"/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
-               "/directory/proposals", "/directory/proposals/new", "/users"},
-    "mori": {"/jobs", "/confirmations", "/blocked", "/audit", "/audit.csv"},
+               "/directory/proposals", "/directory/proposals/new", "/users", "/incidents"},
+    "mori": {"/jobs", "/confirmations", "/blocked", "/audit", "/audit.csv", "/incidents"},
 }
 
 

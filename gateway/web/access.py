@@ -81,3 +81,12 @@ def may_list_users(person: Person) -> bool:
 
 def may_read_audit_trail(person: Person) -> bool:
     return person.role == "auditor"
+
+
+def may_handle_incidents(person: Person) -> bool:
+    """The privacy office's work: admins keep incidents, auditors read them."""
+    return person.role in ("admin", "auditor")
+
+
+def may_edit_incidents(person: Person) -> bool:
+    return person.role == "admin"

@@ -33,6 +33,13 @@ ENTRY_STATUSES = {
     "retired": N_("Retired"),
 }
 
+INCIDENT_STATES = {
+    "draft": N_("Suspected by a check: to be confirmed"),
+    "open": N_("Being handled"),
+    "dismissed": N_("Dismissed"),
+    "closed": N_("Closed"),
+}
+
 PROPOSAL_ACTIONS = {
     "add": N_("Add an entry"),
     "change_number": N_("Change the number"),

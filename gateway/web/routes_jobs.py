@@ -28,6 +28,7 @@ NOTICES = {
     "confirmed": N_("Your confirmation was recorded. The fax now waits for an approver."),
     "approved": N_("Confirmed by the submitter and an approver: the fax will be sent."),
     "rejected": N_("The fax was rejected and will not be sent."),
+    "incident": N_("Your report was recorded. The privacy office and the approvers have been told."),
 }
 PAGES_NOT_SEEN = N_("Look at every page of the document (shown below) before confirming.")
 PAGES_NOT_SEEN_AUDIT = "全ページのプレビューを見ずに確定しようとした"  # the audit trail is kept in Japanese
