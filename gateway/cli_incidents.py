@@ -178,8 +178,8 @@ def ingest_command(ctx, files) -> None:
     result = incident_actions.ingest(get_app(ctx), reports)
     for job_id, check in result.checks:
         click.echo(f"{job_id}: {check.verdict} {check.explanation_ja}")
-    click.echo(f"報告 {result.stored} 件を記録、該当ジョブなし {result.unmatched} 件、誤送信のおそれ {len(result.alerts)} 件")
-    if result.alerts:
+    click.echo(f"報告 {result.stored} 件を記録、該当ジョブなし {result.unmatched} 件、誤送信のおそれ {len(result.opened)} 件")
+    if result.opened:
         ctx.exit(3)  # scripts and monitoring see at once that something may have gone astray
 
 

@@ -54,7 +54,7 @@ def tell(app, result: incidents.IngestResult) -> None:
     """Log what the reports said and alert people (after the caller's commit)."""
     for job_id, check in result.checks:
         log.info("receiver_id_checked", job=job_id, verdict=check.verdict, csi=check.reported)
-    for alert in result.alerts:
+    for alert in result.opened:
         log.warning("possible_wrong_send", job=alert.job_id, incident=alert.incident_id)
     _tell(app, result.alerts)
 

@@ -41,7 +41,7 @@ class IncidentRefused(ValueError):
 class Alert:
     """Who must hear of a possible wrong send, and what."""
 
-    incident_id: int
+    incident_id: int | None  # None: a notice about the job, no incident
     job_id: str
     to: list[str]
     subject: str
@@ -54,6 +54,11 @@ class IngestResult:
     unmatched: int = 0
     checks: list[tuple[str, CsiCheck]] = field(default_factory=list)  # (job id, check)
     alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def opened(self) -> list[Alert]:
+        """Alerts of incidents this ingestion opened."""
+        return [alert for alert in self.alerts if alert.incident_id is not None]
 
 
 def people_to_tell(session: Session, job: Job, privacy_office: str) -> list[str]:
@@ -197,6 +202,12 @@ def ingest_reports(session: Session, reports: list[DeliveryReport], *, privacy_o
                         source=report.source, outcome=report.outcome, csi=report.csi,
                         verdict=check.verdict if check else None)
         if check is None:
+            if report.outcome == "failed" and job.state == "sent":
+                # faxgate said "sent" when the server queued it; the call itself failed later.
+                result.alerts.append(Alert(None, job.id, [job.submitter_email], f"【faxgate】相手に届きませんでした ({job.id})",
+                                           f"ファクスサーバーから、送信できなかったとの報告がありました: {report.reason}\n"
+                                           f"送信番号: {job.id}\n必要なら送り直してください。\n\n"
+                                           f"{base_url.rstrip('/')}/jobs/{job.id}"))
             continue
         result.checks.append((job.id, check))
         if check.alert and job.state in REPORTABLE_STATES:

@@ -130,7 +130,7 @@ class Intake:
         except Exception:
             log.exception("report_store_failed", device=device)
             return TEMPORARY_FAILURE
-        return f"250 2.0.0 delivery report taken: {result.stored} matched, {len(result.alerts)} alert(s)"
+        return f"250 2.0.0 delivery report taken: {result.stored} matched, {len(result.opened)} alert(s)"
 
     async def handle_exception(self, error: Exception) -> str:
         log.exception("smtp_error", exc_info=error)

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from directory.schema import DirectoryEntry
 from gateway.app import App
-from gateway.config import MailConfig, RelayConfig
+from gateway import incident_actions
+from gateway.config import MailConfig
 from gateway.incident_drafts import REPORT_ITEMS
 from gateway.models import Incident, Job, Record
 from gateway.serve import BackgroundGateway
@@ -271,3 +272,34 @@ def test_hylafax_transfer_log_naming_another_receiver_opens_an_incident(tmp_path
         time.sleep(1.5)
         with app.session() as session:
             assert len(session.scalars(select(Incident)).all()) == 1, "still one incident for the job"
+
+
+def test_reminders_reach_the_privacy_office_once_a_day_until_filed(world):
+    app, gateway, tokens, fax, mail = world
+    job_id = send_confirmed(app, gateway, tokens, docgen.text_pdf(APPLICATION))
+    learned = dt.datetime(2026, 11, 2, 10, 0, tzinfo=incident_actions.JST)
+    incident_id, _ = incident_actions.report_wrong_send(app, job_id, actor="sato", reached="株式会社B", learned_at=learned)
+    assert incident_actions.send_reminders(app, dt.date(2026, 11, 2)) == 0, "the preliminary report is 3 days away"
+    assert incident_actions.send_reminders(app, dt.date(2026, 11, 3)) == 1
+    assert incident_actions.send_reminders(app, dt.date(2026, 11, 3)) == 0, "once a day"
+    [reminder] = mails_with(mail, "報告期限のお知らせ")
+    assert reminder.rcpt_tos == [PRIVACY_OFFICE] and "速報: 令和8年11月5日" in reminder.message.get_content()
+    with app.session() as session:
+        session.get(Incident, incident_id).preliminary_filed_on = dt.date(2026, 11, 4)
+    assert incident_actions.send_reminders(app, dt.date(2026, 11, 20)) == 0, "the final report is not yet near"
+    assert incident_actions.send_reminders(app, dt.date(2026, 11, 30)) == 1
+    late = [m for m in mails_with(mail, "報告期限のお知らせ") if "確報" in m.message.get_content()]
+    assert "確報: 令和8年12月2日" in late[0].message.get_content()
+
+
+def test_a_failed_call_reported_after_sent_tells_the_submitter(world):
+    app, gateway, tokens, fax, mail = world
+    job_id = send_confirmed(app, gateway, tokens, docgen.text_pdf(APPLICATION))
+    content = (FIXTURES / "dsn-template.eml").read_text(encoding="utf-8").replace("Remote ID: {text_csi}\n", "")
+    code, _ = _mail_report(gateway.smtp_port, content.format(action="failed", status="5.0.0", csi_field="",
+                                                              job_id=job_id).encode())
+    assert code == 250
+    [notice] = mails_with(mail, "相手に届きませんでした")
+    assert notice.rcpt_tos == ["sato@city.example.jp"]
+    with app.session() as session:
+        assert session.scalars(select(Incident)).first() is None, "a failed call reached nobody"
