@@ -297,6 +297,17 @@ def _valid_e164(number: str, region: str | None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def national_digits(e164: str | None) -> str:
+    """The digits as dialled from a Japanese line: 0354321111, or 010 + the international
+    number for other countries; "" for no number."""
+    if not e164:
+        return ""
+    parsed = phonenumbers.parse(e164)
+    if parsed.country_code != 81:
+        return "010" + e164[1:]
+    return "0" + phonenumbers.national_significant_number(parsed)
+
+
 def display_number(e164: str | None) -> str:
     """03-5432-1111 for Japanese numbers, +1 202-555-0123 for the rest."""
     if not e164:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from directory.dialplan import DialStringError, dial_digits
+from directory.dialplan import DialStringError, dial_digits, national_digits
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,7 @@ def number_matches(entered: str, e164: str, dial_string: str | None) -> bool:
         digits = dial_digits(text)
     except DialStringError:
         return False
-    parsed = phonenumbers.parse(e164)
-    national = "0" + phonenumbers.national_significant_number(parsed) if parsed.country_code == 81 else None
+    national = national_digits(e164) if e164.startswith("+81") else None
     candidates = {e164[1:], national, re.sub(r"\D", "", dial_string or "")} - {None, ""}
     return digits in candidates
 

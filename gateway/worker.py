@@ -8,10 +8,10 @@ import hashlib
 import threading
 import time
 
-import phonenumbers
 import structlog
 from sqlalchemy import func, select, update
 
+from directory.dialplan import national_digits
 from directory.schema import DirectoryEntry
 from gateway import approvals, auditlog, confirmation, incident_actions, incidents, jobs, report_follower
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
@@ -150,7 +150,7 @@ class Worker:
         return confirmation.is_approved(given_of(job), binding_of(job), now, policy.confirmation_ttl_hours, jobs.approvers_needed(job, policy))
 
     def _request(self, session, job: Job) -> RelayRequest:
-        number = {"e164": job.e164, "national": _national(job.e164),
+        number = {"e164": job.e164, "national": national_digits(job.e164),
                   "dial_string": (job.dial_string or "").replace("-", "")}[self.app.config.relay.number_format]
         return RelayRequest(job_id=job.id, number=number, dial_string=(job.dial_string or "").replace("-", ""),
                             document=jobs.document_of(session, job.id), filename=job.filename,
@@ -293,11 +293,3 @@ class Worker:
             if not busy:
                 stop.wait(idle_seconds)
 
-
-def _national(e164: str | None) -> str:
-    if not e164:
-        return ""
-    parsed = phonenumbers.parse(e164)
-    if parsed.country_code != 81:
-        return "010" + e164[1:]
-    return "0" + phonenumbers.national_significant_number(parsed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.dialplan import DialStringError, dial_string_for, extension_for, read_dial_string
+from directory.dialplan import DialStringError, dial_string_for, extension_for, national_digits, read_dial_string
 from directory.profile import DidRange, PbxProfile, ProfileError
 
 
@@ -192,3 +192,13 @@ def test_extension_for_in_house_numbers():
 def test_profile_validation(settings):
     with pytest.raises(ProfileError):
         PbxProfile(**settings)
+
+
+@pytest.mark.parametrize("e164, digits", [
+    ("+81354321111", "0354321111"),
+    ("+819012345678", "09012345678"),
+    ("+12025550123", "01012025550123"),
+    (None, ""),
+])
+def test_national_digits_as_dialled_from_a_japanese_line(e164, digits):
+    assert national_digits(e164) == digits
