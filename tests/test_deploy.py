@@ -13,10 +13,12 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import zipfile
@@ -367,6 +369,68 @@ def test_compose_commands_are_real_and_run(tmp_path, site):
         else:
             parts = set(service["command"][service["command"].index("--only") + 1].split(","))
             check_serving(argv, site, parts, tmp_path / f"{name}.log")
+
+
+def test_compose_fax_server_takes_a_relayed_job_and_stops():
+    """The test fax server's start script (its container's ENTRYPOINT) on a private copy of the
+    HylaFAX spool: its health check passes once the scheduler runs, faxgate's HylaFAX relay queues
+    a job on it, SIGTERM stops both daemons, and the health check then fails."""
+    from gateway.relay import RelayRequest
+    from gateway.relay_hylafax import HylafaxRelay
+    from tests.hylafax_server import SBIN, HylafaxServer, _private_spool, _scheduler_running, _unavailable
+
+    if not (SBIN / "hfaxd").exists() or os.geteuid() != 0:
+        _unavailable("the HylaFAX daemons (Debian hylafax-server, started as root) are needed")
+    steps = dict(dockerfile(DEPLOY / "hylafax" / "Dockerfile"))
+    (entrypoint,) = exec_form(steps["ENTRYPOINT"])
+    copied = {target: source for source, target in (args.split() for k, args in dockerfile(DEPLOY / "hylafax" / "Dockerfile")
+                                                     if k == "COPY")}
+    script = DEPLOY / "hylafax" / copied[entrypoint]
+    base = Path(tempfile.mkdtemp(prefix="faxgate-hylafax-"))  # not under pytest's private tmp:
+    base.chmod(0o755)  # the daemons drop to uucp and must reach the spool inside
+    spool = _private_spool(base)
+    server = HylafaxServer("127.0.0.1", free_port())
+    health = exec_form(steps["HEALTHCHECK"].split("CMD", 1)[1])
+    health = [part.replace("127.0.0.1:4559", f"127.0.0.1:{server.port}") for part in health]
+    clients = compose()["services"]["faxserver"]["environment"]["HYLAFAX_CLIENTS"]
+    env = {**os.environ, "HYLAFAX_SPOOL": str(spool), "HYLAFAX_PORT": str(server.port), "HYLAFAX_LISTEN": "127.0.0.1",
+           "HYLAFAX_CLIENTS": clients}
+    process = subprocess.Popen([str(script)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _scheduler_running(server):
+            assert process.poll() is None and time.monotonic() < deadline, "the fax server did not start"
+            time.sleep(0.05)
+        assert subprocess.run(health, timeout=30).returncode == 0
+        daemons = children(process.pid)
+        assert set(daemons.values()) == {"faxq", "hfaxd"}
+        request = RelayRequest(job_id="20250401-000000000001", number="+81354321111", dial_string="0-03-5432-1111",
+                               document=docgen.text_pdf([[(20, 20, "送付のご案内", 16)]]), filename="a.pdf",
+                               content_type="application/pdf", sender="sato@city.example.jp")
+        job = server.job(HylafaxRelay(server.host, server.port).send(request))
+        assert job["dial_string"] == "00354321111" and job["sender"] == "sato@city.example.jp"
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+        shutil.rmtree(base, ignore_errors=True)
+    assert code == 0
+    assert not [pid for pid in daemons if Path(f"/proc/{pid}").exists()], "a daemon outlived the container"
+    assert subprocess.run(health, timeout=30).returncode != 0
+
+
+def children(pid: int) -> dict[int, str]:
+    """The living child processes of ``pid``, by PID, with their command names."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            name, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        state, parent = rest.split()[:2]
+        if int(parent) == pid and state != "Z":
+            found[int(entry.name)] = name.split("(", 1)[1]
+    return found
 
 
 # -- systemd ----------------------------------------------------------------------------------

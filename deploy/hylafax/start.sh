@@ -14,12 +14,16 @@ printf '127.0.0.1:21::\n%s:21::\n' "$clients" > "$spool/etc/hosts.hfaxd"
 chown uucp:uucp "$spool/etc/hosts.hfaxd"
 chmod 600 "$spool/etc/hosts.hfaxd"
 
-stop() { kill "$hfaxd" "$faxq" 2>/dev/null || true; }
-trap stop TERM INT
+stopping=0
+trap 'stopping=1' TERM INT
 faxq -q "$spool" -D &
 faxq=$!
 hfaxd -q "$spool" -d ${listen:+-l "$listen"} -i "$port" &
 hfaxd=$!
 wait "$hfaxd" || true  # returns when hfaxd ends or a signal arrives
-stop
-wait
+kill "$hfaxd" "$faxq" 2>/dev/null || true
+wait || true
+if [ "$stopping" = 0 ]; then
+  echo "hylafax-start: hfaxd stopped by itself" >&2
+  exit 1
+fi
