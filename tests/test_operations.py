@@ -4,6 +4,7 @@ client's own parser), and structured log lines that name the job they are about.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -88,6 +89,17 @@ def test_metrics_count_screening_time_and_relay_results(tmp_path, peers):
     assert after["faxgate_relay_results_total{result=delivery_unknown}"] == 0
     assert after["faxgate_jobs{state=sent}"] == 1 and after["faxgate_jobs{state=failed}"] == 1
     assert after["faxgate_relay_queue_age_seconds"] == 0
+
+
+def test_install_guide_documents_every_metric(tmp_path, peers):
+    fax, mail = peers
+    app = App(make_config(tmp_path, fax.port, mail.port))
+    with BackgroundGateway(app) as gateway:
+        text = httpx.get(f"http://127.0.0.1:{gateway.http_port}/metrics", timeout=10).text
+    exposed = {family.name for family in text_string_to_metric_families(text)}
+    guide = (REPO / "docs" / "install.md").read_text(encoding="utf-8")
+    documented = {name.removesuffix("_total") for name in re.findall(r"^\| `(faxgate_\w+)", guide, flags=re.M)}
+    assert documented == exposed
 
 
 def test_log_lines_name_their_job(tmp_path):
