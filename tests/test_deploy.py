@@ -116,8 +116,8 @@ class Site:
     smtp_port: int
     http_port: int
 
-    def env(self, extra: dict[str, str] | None = None, pythonpath: str = str(REPO)) -> dict[str, str]:
-        return {**os.environ, **(extra or {}), "FAXGATE_CONFIG": str(self.config), "PYTHONPATH": pythonpath}
+    def env(self, pythonpath: str = str(REPO)) -> dict[str, str]:
+        return {**os.environ, "FAXGATE_CONFIG": str(self.config), "PYTHONPATH": pythonpath}
 
 
 @pytest.fixture
@@ -179,10 +179,10 @@ def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Comp
     return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
-def check_serving(argv: list[str], site: Site, parts: set[str], log: Path, env_extra=None) -> None:
+def check_serving(argv: list[str], site: Site, parts: set[str], log: Path) -> None:
     """Start `serve` as given, check each part it should run (and that others stay off), then
     SIGTERM: the gateway must stop by itself with exit 0."""
-    server = Running(argv, site.env(env_extra), site.state, log)
+    server = Running(argv, site.env(), site.state, log)
     try:
         if "http" in parts:
             wait_listening(site.http_port, server.process, log)
