@@ -15,6 +15,7 @@ from gateway import db
 from gateway.config import Config
 from gateway.coversheet import cover_number_matches
 from gateway.message import MessageLimits
+from gateway.metrics import Metrics
 from gateway.notices import Notifier
 from gateway.policy import Policy, load_policy
 from gateway.relay import Relay, parse_relay_url
@@ -54,6 +55,10 @@ class App:
     @property
     def public_url(self) -> str:
         return self.config.http.public_url or f"http://{self.config.http.host}:{self.config.http.port}"
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        return Metrics()
 
     @cached_property
     def notifier(self) -> Notifier:

@@ -1,5 +1,6 @@
 """Operations endpoints: liveness, readiness (the database answers and its schema is current),
-and Prometheus metrics in the text exposition format (no client library needed)."""
+and Prometheus metrics in the text exposition format (no client library needed): jobs by state
+and queue ages from the database, screening time and relay results counted by this process."""
 
 from __future__ import annotations
 
@@ -35,15 +36,19 @@ def health_router(app) -> APIRouter:
             counts = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
             oldest = session.scalar(select(func.min(Job.created_at)).where(Job.state.in_(("received", "screening"))))
             waiting = session.scalar(select(func.min(Job.updated_at)).where(Job.state == "awaiting_confirmation"))
+            approved = session.scalar(select(func.min(Job.updated_at)).where(Job.state == "approved"))
         now = utcnow()
         lines = ["# HELP faxgate_jobs Jobs by state.", "# TYPE faxgate_jobs gauge"]
         lines += [f'faxgate_jobs{{state="{state}"}} {counts.get(state, 0)}' for state in STATES]
         for name, help_text, since in (
             ("faxgate_screening_queue_age_seconds", "Age of the oldest job waiting to be screened.", oldest),
             ("faxgate_confirmation_wait_seconds", "Longest wait for a confirmation.", waiting),
+            ("faxgate_relay_queue_age_seconds",
+             "Age of the oldest approved job waiting for the fax server (since approval or its last try).", approved),
         ):
             age = (now - as_utc(since)).total_seconds() if since else 0
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {age:.3f}"]
+        lines += app.metrics.render()
         return Response("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     return router

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy import func, select
 
 from gateway.jobs import create_jobs
 from gateway.message import FaxDocument
 from gateway.models import User
+
+log = structlog.get_logger("faxgate.intake")
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,14 @@ def store_batch(app, batch: list[Submission]) -> list[str]:
             )
         }
         known = [item for item in batch if item.document.from_address.lower() in users]
-        job_ids = iter(create_jobs(connection, [_spec(item, users[item.document.from_address.lower()]) for item in known]))
+        created = create_jobs(connection, [_spec(item, users[item.document.from_address.lower()]) for item in known])
+    for item, job_id in zip(known, created):  # committed: the log names what the devices are told
+        log.info("job_queued", job=job_id, device=item.device, peer=item.peer, sha256=item.document.sha256,
+                 size=len(item.document.data))
+    for item in batch:
+        if item.document.from_address.lower() not in users:
+            log.info("sender_refused", device=item.device, peer=item.peer, sender=item.document.from_address)
+    job_ids = iter(created)
     return [
         f"250 2.0.0 Ok: queued as {next(job_ids)}" if item.document.from_address.lower() in users
         else unknown_sender_reply(item.document.from_address)

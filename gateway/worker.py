@@ -86,6 +86,8 @@ class Worker:
                     break
         else:
             return False
+        structlog.contextvars.bind_contextvars(job=job_id)
+        started = time.monotonic()
         with self.app.session() as session:
             job = session.get(Job, job_id)
             recipient, document = job.recipient, jobs.document_of(session, job_id)
@@ -114,6 +116,7 @@ class Worker:
             jobs.move(session, job, outcome.state, ACTOR, "; ".join(r["code"] for r in outcome.reasons),
                       rules=[f"{r.rule}:{r.outcome}" for r in outcome.records])
             notice = (outcome.state, job.submitter_email, job_id, job.e164 or job.destination_input, outcome.reasons)
+        self.app.metrics.screening_seconds.observe(time.monotonic() - started)
         self.app.notifier.notify(*notice)
         log.info("screened", job=job_id, state=outcome.state, reasons=[r["code"] for r in outcome.reasons])
         return True
@@ -135,6 +138,7 @@ class Worker:
                     continue
                 if not jobs.claim(session, job_id, "approved", "sending", ACTOR):
                     continue
+                structlog.contextvars.bind_contextvars(job=job_id)
                 request = self._request(session, session.get(Job, job_id))
             self._deliver(job_id, request)
             return True
@@ -192,6 +196,7 @@ class Worker:
                 job.reasons = reasons
                 jobs.move(session, job, "failed", ACTOR, detail)
             notice = (job.state, job.submitter_email, job_id, job.e164 or "", reasons)
+        self.app.metrics.relay_results.inc(state)
         if notice[0] in ("sent", "failed"):
             self.app.notifier.notify(*notice)
         log.info("relayed", job=job_id, outcome=state, detail=detail)
@@ -211,6 +216,7 @@ class Worker:
                                   .order_by(Job.updated_at).limit(1)).first()
             if job is None:
                 return False
+            structlog.contextvars.bind_contextvars(job=job.id)
             facts_json, ended_at, state = approvals.job_json(session, job), as_utc(job.updated_at), job.state
             confirmations = [ConfirmationFact(c.user.name, c.role, as_utc(c.at), c.entered, True) for c in job.confirmations]
             document = jobs.document_of(session, job.id)
@@ -280,8 +286,13 @@ class Worker:
         self.recover()
         next_expiry = 0.0
         while not stop.is_set():
+            busy = False
             try:
-                busy = self.screen_one() | self.relay_one() | self.record_one() | self.follow_reports()
+                # Each step binds the job it took to every log line it writes, this one included.
+                for step in (self.screen_one, self.relay_one, self.record_one, self.follow_reports):
+                    structlog.contextvars.clear_contextvars()
+                    busy |= step()
+                structlog.contextvars.clear_contextvars()
                 if time.monotonic() > next_expiry:
                     self.expire()
                     self.checkpoint_if_due()

@@ -14,6 +14,7 @@ if [ "$extra" = "test" ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
   command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v hfaxd >/dev/null || apt_packages+=(hylafax-server hylafax-client)
+  command -v systemd-analyze >/dev/null || apt_packages+=(systemd)  # checks deploy/systemd units
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
