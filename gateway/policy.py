@@ -20,6 +20,7 @@ RULE_NAMES = (
     "internal_uses_extension",
     "document_readable",
     "cover_sheet_number",
+    "cover_sheet_prepend",
     "personal_data",
     "pages_legible",
 )
@@ -45,6 +46,10 @@ class Policy:
     max_attempts: int
     backoff_seconds: tuple[int, ...]
     screening: ScreenSettings = field(default_factory=ScreenSettings)
+    cover_prepend: str = "never"  # always | never | when_missing: faxgate's own cover sheet as page 1
+
+
+COVER_PREPEND = ("always", "never", "when_missing")
 
 
 _SCHEMA = {
@@ -52,6 +57,7 @@ _SCHEMA = {
     "screening": {"stale_days": int, "shadow": list},
     "confirmation": {"approvers": int, "confirmation_ttl_hours": (int, float), "job_ttl_hours": (int, float)},
     "relay": {"max_attempts": int, "backoff_seconds": list},
+    "coversheet": {"prepend": str},
 }
 
 
@@ -97,6 +103,9 @@ def load_policy(path: str | Path | None = None) -> Policy:
         not isinstance(s, int) or s < 0 for s in merged["backoff_seconds"]
     ):
         raise PolicyError(f"{file}: [relay] max_attempts ≥ 1 and backoff_seconds a list of seconds")
+    if merged["prepend"] not in COVER_PREPEND:
+        raise PolicyError(f"{file}: [coversheet] prepend must be one of {', '.join(COVER_PREPEND)}, "
+                          f"not {merged['prepend']!r}")
     label = data.get("version", "custom")
     return Policy(
         version=f"{label}+{hashlib.sha256(raw).hexdigest()[:12]}",
@@ -109,4 +118,5 @@ def load_policy(path: str | Path | None = None) -> Policy:
         max_attempts=merged["max_attempts"],
         backoff_seconds=tuple(merged["backoff_seconds"]),
         screening=screening,
+        cover_prepend=merged["prepend"],
     )

@@ -99,6 +99,7 @@ class TransmissionFacts:
     confirmations: tuple[ConfirmationFact, ...] = ()
     relay_result: str | None = None
     attempts: int = 0
+    received_sha256: str | None = None  # the document as submitted, when faxgate prepended its cover sheet
     thumbnails: tuple[Image.Image, ...] = field(default=(), compare=False)  # square pixels: see thumbnail()
 
     @classmethod
@@ -123,6 +124,7 @@ class TransmissionFacts:
             findings=tuple(data.get("findings") or ()), rules=tuple(data.get("rules") or ()),
             reasons=tuple(data.get("reasons") or ()), confirmations=tuple(confirmations),
             relay_result=data.get("relay_receipt"), attempts=data.get("attempts", 0), thumbnails=tuple(thumbnails),
+            received_sha256=document.get("received_sha256") if document.get("cover_sheet_generated") else None,
         )
 
     def to_json(self) -> dict:
@@ -285,8 +287,8 @@ def build_record(facts: TransmissionFacts, signer: signers.Signer, office: str =
     flow.row("最終状態", f"{STATES_JA.get(facts.state, facts.state)}（{facts.state}）")
     flow.row("受付日時", _when(facts.received_at))
     flow.row("終了日時", _when(facts.ended_at))
-    if facts.e164:
-        flow.row("照合コード", verification_code(facts.job_id, facts.e164, facts.content_sha256))
+    if facts.e164:  # as printed on faxgate's cover sheet: bound to the document as submitted
+        flow.row("照合コード", verification_code(facts.job_id, facts.e164, facts.received_sha256 or facts.content_sha256))
 
     flow.heading("送信者")
     flow.row("送信者", facts.submitter)
@@ -306,6 +308,9 @@ def build_record(facts: TransmissionFacts, signer: signers.Signer, office: str =
     flow.row("ページ数", f"{facts.pages}ページ" if facts.pages is not None else "不明（読み込めませんでした）")
     flow.row("大きさ", f"{facts.size:,} バイト")
     flow.row("SHA-256", facts.content_sha256)
+    if facts.received_sha256:
+        flow.row("送付票", "faxgate の送付票を1ページ目に付けて送信（ページ数・大きさ・SHA-256 は送付票を含む）")
+        flow.row("受付時の SHA-256", facts.received_sha256)
 
     flow.heading("宛先番号の確認（二人確認）")
     if facts.confirmations:

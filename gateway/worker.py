@@ -16,6 +16,7 @@ from directory.schema import DirectoryEntry
 from gateway import approvals, auditlog, confirmation, jobs
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from gateway.addressing import parse_recipient
+from gateway.cover_prepend import outgoing_document
 from gateway.models import AuditCheckpoint, AuditHead, Job, Record, RuleResult
 from gateway.records import ConfirmationFact, TransmissionFacts, build_record, make_checkpoint, thumbnail
 from gateway.signing import SigningKeyError
@@ -61,7 +62,8 @@ class Worker:
             [e164 for e164, _ in destinations if e164], [org for _, org in destinations if org])
         return Tools(self.app.profile, self.app.policy, self._entry_by_slot, self._entries_by_number,
                      lambda data: load_for_screening(data, settings), lambda document: screen_loaded(document, settings),
-                     self.app.check_cover)
+                     self.app.check_cover,
+                     lambda subject: outgoing_document(subject, self.app.config.coversheet, self.app.page_limits))
 
     # -- start-up
 
@@ -88,15 +90,16 @@ class Worker:
         with self.app.session() as session:
             job = session.get(Job, job_id)
             recipient, document = job.recipient, jobs.document_of(session, job_id)
+            about = dict(job_id=job_id, sender_department=job.department, sender_contact=job.submitter_email)
         try:
             request = parse_recipient(recipient, self.app.config.smtp.domain, self.app.profile)
         except Exception as exc:  # e.g. the PBX profile changed since intake: hold, never pass
-            subject = Subject(request=None, document_bytes=document, today=dt.date.today())
+            subject = Subject(request=None, document_bytes=document, today=dt.date.today(), **about)
             outcome = Outcome("blocked", [RuleRecord("destination_dialable", "error", "hold", "screening_error", str(exc))],
                               [{"rule": "destination_dialable", "code": "screening_error", "action": "hold",
                                 "message_ja": "宛先を読み取れないため保留しました", "message_en": str(exc)}])
         else:
-            subject = Subject(request=request, document_bytes=document, today=dt.date.today())
+            subject = Subject(request=request, document_bytes=document, today=dt.date.today(), **about)
             outcome = run_chain(subject, self.tools())
         with self.app.session() as session:
             job = session.get(Job, job_id)
@@ -104,6 +107,8 @@ class Worker:
             for record in outcome.records:
                 job.rule_results.append(RuleResult(run=run, rule=record.rule, outcome=record.outcome,
                                                    action=record.action, code=record.code, reason=record.reason))
+            if subject.cover_generated:
+                jobs.replace_document(session, job, subject.document_bytes, ACTOR, "faxgate's cover sheet prepended")
             job.e164, job.dial_string = subject.e164, subject.dial_string
             if subject.entry:
                 job.entry_id, job.entry_version = subject.entry.id, subject.entry.version
