@@ -19,7 +19,7 @@ from gateway.addressing import parse_recipient
 from gateway.cover_prepend import outgoing_document
 from gateway.models import AuditCheckpoint, AuditHead, Job, Record, RuleResult
 from gateway.records import ConfirmationFact, TransmissionFacts, build_record, make_checkpoint, thumbnail
-from gateway.signing import SigningKeyError
+from gateway.signing import SigningKeyError, expiry_warning
 from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError
 from gateway.screening import EntryView, Outcome, RuleRecord, Subject, Tools, run_chain
 from policies.pages import DocumentUnreadable
@@ -38,9 +38,12 @@ RECORDED_STATES = ("sent", "failed", "blocked", "rejected", "expired", "delivery
 
 
 class Worker:
+    EXPIRY_WARNING_EVERY = 3600.0  # seconds between two log warnings of a signing certificate about to expire
+
     def __init__(self, app):
         self.app = app
         self.records_paused_until = 0.0
+        self.expiry_warned_at = float("-inf")
 
     # -- lookups, each in its own short transaction (document parsing must not hold the database)
 
@@ -219,17 +222,20 @@ class Worker:
             confirmations = [ConfirmationFact(c.user.name, c.role, as_utc(c.at), c.entered, True) for c in job.confirmations]
             document = jobs.document_of(session, job.id)
         try:
-            signer = self.app.signing_key().signer()
-        except SigningKeyError as exc:
+            with self.app.signing() as key:
+                self._warn_if_expiring(key.certificate)
+                try:
+                    pages = self.app.load_document(document, "standard").pages
+                    thumbnails = [thumbnail(page.image, page.dpi) for page in pages]
+                except DocumentUnreadable:
+                    thumbnails = []  # the record says the pages could not be read; the findings say why
+                facts = TransmissionFacts.from_job_json(facts_json, ended_at, thumbnails, confirmations)
+                pdf = build_record(facts, key.signer(), office=self.app.config.coversheet.office_name,
+                                   timestamper=self.app.timestamper())
+        except SigningKeyError as exc:  # no key, a token or TSA not answering: the job waits for its record
             log.warning("records_paused", reason=exc.message_en)
             self.records_paused_until = time.monotonic() + 60
             return False
-        try:
-            thumbnails = [thumbnail(page.image, page.dpi) for page in self.app.load_document(document, "standard").pages]
-        except DocumentUnreadable:
-            thumbnails = []  # the record says the pages could not be read; the findings say why
-        facts = TransmissionFacts.from_job_json(facts_json, ended_at, thumbnails, confirmations)
-        pdf = build_record(facts, signer, office=self.app.config.coversheet.office_name)
         digest = hashlib.sha256(pdf).hexdigest()
         with self.app.session() as session:
             session.add(Record(kind="transmission", job_id=facts.job_id, state=state, pdf=pdf, sha256=digest))
@@ -245,12 +251,21 @@ class Worker:
                 return
             last_id, last_hash = head.last_id, head.last_hash
         try:
-            signer = self.app.signing_key().signer()
+            with self.app.signing() as key:
+                cms = make_checkpoint(last_id, last_hash, key.signer())
         except SigningKeyError:
             return  # record_one reports the key problem
-        cms = make_checkpoint(last_id, last_hash, signer)
         with self.app.session() as session:
             session.add(AuditCheckpoint(last_id=last_id, last_hash=last_hash, cms=cms))
+
+    def _warn_if_expiring(self, certificate) -> None:
+        if time.monotonic() - self.expiry_warned_at < self.EXPIRY_WARNING_EVERY:
+            return
+        warning = expiry_warning(certificate, self.app.config.records.expiry_warning_days)
+        if warning:
+            log.warning("signing_certificate_expires", message=warning[1],
+                        not_after=certificate.not_valid_after_utc.isoformat())
+            self.expiry_warned_at = time.monotonic()
 
     # -- expiry
 
