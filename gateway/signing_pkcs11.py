@@ -44,6 +44,7 @@ class HardwareKey:
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
     key_label: str
+    cert_label: str
     token: str
 
     @property
@@ -55,8 +56,10 @@ class HardwareKey:
         return f"pkcs11:{self.token}/{self.key_label}"
 
     def signer(self) -> PKCS11Signer:
-        # Many tokens (SoftHSM among them) offer ECDSA only on a digest computed outside.
-        return PKCS11Signer(self.session, key_label=self.key_label, signing_cert=_asn1(self.certificate),
+        # The certificate by label, as checked at opening: pyHanko given it as an object would
+        # put it into the signature twice. Many tokens (SoftHSM among them) offer ECDSA only on
+        # a digest computed outside.
+        return PKCS11Signer(self.session, key_label=self.key_label, cert_label=self.cert_label,
                             ca_chain=[_asn1(c) for c in self.chain],
                             use_raw_mechanism=isinstance(self.certificate.public_key(), ec.EllipticCurvePublicKey))
 
@@ -98,7 +101,7 @@ def open_hardware_key(config: RecordsConfig, environ: Mapping[str, str], now: dt
         certificate = _certificate(session, cert_label, token)
         chain = load_certificates(config.chain_file, "chain") if config.chain_file else []
         path = check_certificate(certificate, chain, config, f"PKCS#11 {token}/{cert_label}", now)
-        key = HardwareKey(session, certificate, path, config.pkcs11_key_label, config.pkcs11_token_label)
+        key = HardwareKey(session, certificate, path, config.pkcs11_key_label, cert_label, config.pkcs11_token_label)
         _prove(key, token, module)
         return key
     except BaseException:
