@@ -26,6 +26,7 @@ from tests import docgen
 from tests.harness import fax_message, queued_id, submit, wait_state
 from tests.test_coversheet import NUMBER_PT, NUMBER_STROKE_PX, read_digits, text_box
 from tests.test_gateway_e2e import api, peers, world  # noqa: F401  (fixtures)
+from tests.test_records import text_of
 
 WHEN_MISSING = 'version = "cover-test"\n[coversheet]\nprepend = "when_missing"\n'
 ALWAYS = 'version = "cover-test"\n[coversheet]\nprepend = "always"\n'
@@ -96,6 +97,9 @@ def test_pdf_job_is_sent_with_the_cover_sheet_as_page_one_and_exactly_the_bound_
     facts = embedded_facts(record)
     assert facts["content_sha256"] == digest and facts["received_sha256"] == document["received_sha256"]
     assert facts["pages"] == 3
+    shown = text_of(record)
+    assert verification_code(job_id, "+81354321111", document["received_sha256"]) in shown, "the code on the sheet"
+    assert document["received_sha256"] in shown
 
 
 def signed_record(app, job_id: str, timeout: float = 30) -> bytes:
