@@ -94,7 +94,8 @@ def received_sha256(session: Session, job: Job) -> str:
     the document, then the one its intake event recorded."""
     if not generated(job.rule_results):
         return job.content_sha256
-    data = session.scalar(select(AuditEvent.data).where(AuditEvent.subject == job.id, AuditEvent.action == "job.received")
+    data = session.scalar(select(AuditEvent.data)
+                          .where(AuditEvent.subject == job.id, AuditEvent.action == "job.received")
                           .order_by(AuditEvent.id).limit(1))
     return (data or {}).get("sha256") or job.content_sha256
 

@@ -16,7 +16,8 @@
 Signing takes any pyHanko `Signer` (from files or a PKCS#11 token, see gateway.signing) and,
 when one is configured, an RFC 3161 time stamper: the signature then carries a time stamp
 from the time-stamping authority, which `verify_record` validates and reports, and which
-dates a signature more firmly than the signer's own clock. The functions here are synchronous (pyHanko's sync API runs its own event loop): call them from
+dates a signature more firmly than the signer's own clock. The functions here are
+synchronous (pyHanko's sync API runs its own event loop): call them from
 the worker thread, or through `asyncio.to_thread` from async code.
 """
 
@@ -474,7 +475,8 @@ def _verify_signature(pdf: bytes, reader: PdfFileReader, signatures, roots, tsa_
         signature.signer_info, at)
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return Verdict(False, _both("署名の後にデータが追加されています", "data was added to the file after signing"))
-    problem = _problem(status, roots) or _stamp_problem(signature.signer_info, status) or _loose_cms(signature.signed_data, status)
+    problem = (_problem(status, roots) or _stamp_problem(signature.signer_info, status)
+               or _loose_cms(signature.signed_data, status))
     if problem:
         return Verdict(False, problem)
     if not status.docmdp_ok:
