@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Iterator
@@ -26,8 +27,12 @@ from policies.settings import ScreenSettings
 
 
 class App:
+    # The signing certificate is looked at again at most this often for /readyz.
+    SIGNING_CHECK_SECONDS = 600
+
     def __init__(self, config: Config):
         self.config = config
+        self._signing_checked: tuple[float, tuple[str, str] | None] = (float("-inf"), None)
 
     @cached_property
     def profile(self) -> PbxProfile:
@@ -81,12 +86,38 @@ class App:
             return HylafaxRelay(host, port)
         return SmtpRelay(host, port, self.relay_sender, self.config.relay.domain or host)
 
-    def signing_key(self):
-        """The records' signing key; loaded on use so a missing key only stops record signing
-        (with its clear error), never intake or screening."""
-        from gateway.signing import load_signing_key  # pyHanko is slow to import: only where used
+    @contextmanager
+    def signing(self):
+        """The records' signing key for one signing session (files, or a hardware token whose
+        session closes after); loaded on use so a key problem only stops record signing (with
+        its clear SigningKeyError), never intake or screening."""
+        from gateway.signing import open_signing  # pyHanko is slow to import: only where used
 
-        return load_signing_key(self.config.records)
+        with open_signing(self.config.records) as key:
+            yield key
+
+    def timestamper(self):
+        """The RFC 3161 time stamper for record signatures, or None (`[records] tsa_url`)."""
+        from gateway.signing import timestamper
+
+        return timestamper(self.config.records)
+
+    def signing_expiry_warning(self) -> tuple[str, str] | None:
+        """(Japanese, English) when the signing certificate expires within `[records]
+        expiry_warning_days`; looked at every SIGNING_CHECK_SECONDS. A key that cannot be
+        loaded is not this warning's business: the worker logs it at every attempt."""
+        checked_at, warning = self._signing_checked
+        if time.monotonic() - checked_at < self.SIGNING_CHECK_SECONDS:
+            return warning
+        from gateway.signing import SigningKeyError, expiry_warning
+
+        try:
+            with self.signing() as key:
+                warning = expiry_warning(key.certificate, self.config.records.expiry_warning_days)
+        except SigningKeyError:
+            warning = None
+        self._signing_checked = (time.monotonic(), warning)
+        return warning
 
     def check_cover(self, text, image, e164, *, dial_string=None):
         own = [self.config.coversheet.fax] if self.config.coversheet.fax else []

@@ -178,10 +178,12 @@ def _write_signed_report(app, report: dict, source: str, as_of: dt.date, path: s
     from gateway.signing import SigningKeyError
 
     try:
-        signer = app.signing_key().signer()
+        with app.signing() as key:
+            pdf = build_audit_report(report, key.signer(), source, as_of, office=app.config.coversheet.office_name,
+                                     timestamper=app.timestamper())
     except SigningKeyError as exc:
         raise click.ClickException(f"{exc.message_ja} ({exc.message_en})") from None
-    Path(path).write_bytes(build_audit_report(report, signer, source, as_of, office=app.config.coversheet.office_name))
+    Path(path).write_bytes(pdf)
     click.echo(f"署名付き報告書を {path} に書き出しました", err=True)
 
 

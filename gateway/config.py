@@ -154,6 +154,14 @@ def _build(data: dict[str, Any], source: str) -> Config:
     config.pbx_profile()  # validate now, not at first use
     if config.records.checkpoint_every < 1:
         raise ConfigError(f"{source}: [records] checkpoint_every must be at least 1")
+    if config.records.tsa_timeout_seconds < 1 or config.records.expiry_warning_days < 0:
+        raise ConfigError(f"{source}: [records] tsa_timeout_seconds must be at least 1 and "
+                          "expiry_warning_days not negative")
+    if config.records.tsa_url and not config.records.tsa_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{source}: [records] tsa_url must be an http:// or https:// URL, "
+                          f"not {config.records.tsa_url!r}")
+    if config.records.pkcs11_module and not config.records.pkcs11_key_label:
+        raise ConfigError(f"{source}: [records] pkcs11_key_label is needed with pkcs11_module")
     return config
 
 

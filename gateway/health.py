@@ -28,7 +28,8 @@ def health_router(app) -> APIRouter:
             return Response('{"status":"database unavailable"}', status_code=503, media_type="application/json")
         if current != db.head_revision():
             return Response('{"status":"schema out of date"}', status_code=503, media_type="application/json")
-        return {"status": "ready"}
+        warning = app.signing_expiry_warning()  # still ready: records keep being signed until the date
+        return {"status": "ready", "warnings": [warning[1]]} if warning else {"status": "ready"}
 
     @router.get("/metrics", include_in_schema=False)
     def metrics():

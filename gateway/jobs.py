@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway import auditlog, confirmation
+from gateway.cover_prepend import generated
 from gateway.jobstates import check_transition
-from gateway.models import Job, JobBlob
+from gateway.models import AuditEvent, Job, JobBlob
 
 
 JOB_ID_PATTERN = r"\d{8}-[0-9a-f]{12}"  # what new_job_id makes
@@ -77,6 +79,28 @@ def due_ids(session: Session, state: str, limit: int = 10, now: dt.datetime | No
 
 def document_of(session: Session, job_id: str) -> bytes:
     return session.scalar(select(JobBlob.document).where(JobBlob.job_id == job_id))
+
+
+def replace_document(session: Session, job: Job, data: bytes, actor: str, reason: str) -> None:
+    """The document faxgate itself made of the submitted one while screening (its cover sheet
+    prepended), before anyone confirmed: from now on the bytes screened, confirmed and relayed.
+    The message as received stays as it was; the event keeps both hashes."""
+    previous = job.content_sha256
+    session.get(JobBlob, job.id).document = data
+    job.content_sha256, job.size = hashlib.sha256(data).hexdigest(), len(data)
+    auditlog.append(session, actor, "job.document_replaced", job.id, reason, previous_sha256=previous,
+                    sha256=job.content_sha256, size=job.size)
+
+
+def received_sha256(session: Session, job: Job) -> str:
+    """The SHA-256 of the document as submitted: the job's content hash unless faxgate replaced
+    the document, then the one its intake event recorded."""
+    if not generated(job.rule_results):
+        return job.content_sha256
+    data = session.scalar(select(AuditEvent.data)
+                          .where(AuditEvent.subject == job.id, AuditEvent.action == "job.received")
+                          .order_by(AuditEvent.id).limit(1))
+    return (data or {}).get("sha256") or job.content_sha256
 
 
 def utcnow() -> dt.datetime:

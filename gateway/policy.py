@@ -21,6 +21,7 @@ RULE_NAMES = (
     "internal_uses_extension",
     "document_readable",
     "cover_sheet_number",
+    "cover_sheet_prepend",
     "personal_data",
     "pages_legible",
 )
@@ -49,6 +50,10 @@ class Policy:
     preliminary_days: int = 3
     reminder_days: int = 2
     ordinance_sensitive: frozenset[str] = frozenset()
+    cover_prepend: str = "never"  # always | never | when_missing: faxgate's own cover sheet as page 1
+
+
+COVER_PREPEND = ("always", "never", "when_missing")
 
 
 _SCHEMA = {
@@ -57,6 +62,7 @@ _SCHEMA = {
     "confirmation": {"approvers": int, "confirmation_ttl_hours": (int, float), "job_ttl_hours": (int, float)},
     "relay": {"max_attempts": int, "backoff_seconds": list},
     "incidents": {"preliminary_days": int, "reminder_days": int, "ordinance_sensitive": list},
+    "coversheet": {"prepend": str},
 }
 
 
@@ -108,6 +114,9 @@ def load_policy(path: str | Path | None = None) -> Policy:
                           f"{', '.join(sorted(map(str, unknown_categories)))} (known: {', '.join(NAMES_JA)})")
     if merged["preliminary_days"] < 0 or merged["reminder_days"] < 0:
         raise PolicyError(f"{file}: [incidents] preliminary_days and reminder_days are days, 0 or more")
+    if merged["prepend"] not in COVER_PREPEND:
+        raise PolicyError(f"{file}: [coversheet] prepend must be one of {', '.join(COVER_PREPEND)}, "
+                          f"not {merged['prepend']!r}")
     label = data.get("version", "custom")
     return Policy(
         version=f"{label}+{hashlib.sha256(raw).hexdigest()[:12]}",
@@ -123,4 +132,5 @@ def load_policy(path: str | Path | None = None) -> Policy:
         preliminary_days=merged["preliminary_days"],
         reminder_days=merged["reminder_days"],
         ordinance_sensitive=frozenset(merged["ordinance_sensitive"]),
+        cover_prepend=merged["prepend"],
     )

@@ -13,8 +13,11 @@
   CMS SignedData: someone able to rewrite the whole audit table, recomputing every hash, still
   cannot make the event a checkpoint names carry the hash the checkpoint signed.
 
-Signing takes any pyHanko `Signer` (`SigningKey.signer()`, or a PKCS#11 one later). The
-functions here are synchronous (pyHanko's sync API runs its own event loop): call them from
+Signing takes any pyHanko `Signer` (from files or a PKCS#11 token, see gateway.signing) and,
+when one is configured, an RFC 3161 time stamper: the signature then carries a time stamp
+from the time-stamping authority, which `verify_record` validates and reports, and which
+dates a signature more firmly than the signer's own clock. The functions here are
+synchronous (pyHanko's sync API runs its own event loop): call them from
 the worker thread, or through `asyncio.to_thread` from async code.
 """
 
@@ -40,6 +43,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.general import extract_signer_info
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.generic_cms import async_validate_cms_signature, extract_self_reported_ts
 from pyhanko.sign.validation.pdf_embedded import read_certification_data
@@ -49,7 +53,7 @@ from directory.audit import ACTIONS_JA, FINDING_CODES, LABELS_JA
 from directory.dialplan import display_number
 from gateway.coversheet import JST, verification_code
 from gateway.pdfdraw import Box, Drawing, Line, Picture, Text, wrap
-from gateway.signing import KEY_USAGE, load_certificates, validation_context
+from gateway.signing import KEY_USAGE, SigningKeyError, load_certificates, validation_context
 
 STATES_JA = {
     "received": "受付", "screening": "点検中", "blocked": "送信停止", "awaiting_confirmation": "確認待ち",
@@ -99,6 +103,7 @@ class TransmissionFacts:
     confirmations: tuple[ConfirmationFact, ...] = ()
     relay_result: str | None = None
     attempts: int = 0
+    received_sha256: str | None = None  # the document as submitted, when faxgate prepended its cover sheet
     thumbnails: tuple[Image.Image, ...] = field(default=(), compare=False)  # square pixels: see thumbnail()
 
     @classmethod
@@ -123,6 +128,7 @@ class TransmissionFacts:
             findings=tuple(data.get("findings") or ()), rules=tuple(data.get("rules") or ()),
             reasons=tuple(data.get("reasons") or ()), confirmations=tuple(confirmations),
             relay_result=data.get("relay_receipt"), attempts=data.get("attempts", 0), thumbnails=tuple(thumbnails),
+            received_sha256=document.get("received_sha256") if document.get("cover_sheet_generated") else None,
         )
 
     def to_json(self) -> dict:
@@ -277,16 +283,17 @@ def _number(e164: str | None) -> str:
 # --- the transmission record -------------------------------------------------------------------
 
 
-def build_record(facts: TransmissionFacts, signer: signers.Signer, office: str = "") -> bytes:
-    """The signed transmission record of one ended job (PDF bytes)."""
+def build_record(facts: TransmissionFacts, signer: signers.Signer, office: str = "", timestamper=None) -> bytes:
+    """The signed transmission record of one ended job (PDF bytes). With a `timestamper` the
+    signature carries the TSA's time stamp; a TSA that does not answer is a SigningKeyError."""
     flow = _Flow()
     flow.title("ファクス送信記録", "faxgate が作成し電子署名した記録です。署名後に1バイトでも変更すると検証に失敗します。")
     flow.row("受付番号", facts.job_id)
     flow.row("最終状態", f"{STATES_JA.get(facts.state, facts.state)}（{facts.state}）")
     flow.row("受付日時", _when(facts.received_at))
     flow.row("終了日時", _when(facts.ended_at))
-    if facts.e164:
-        flow.row("照合コード", verification_code(facts.job_id, facts.e164, facts.content_sha256))
+    if facts.e164:  # as printed on faxgate's cover sheet: bound to the document as submitted
+        flow.row("照合コード", verification_code(facts.job_id, facts.e164, facts.received_sha256 or facts.content_sha256))
 
     flow.heading("送信者")
     flow.row("送信者", facts.submitter)
@@ -306,6 +313,9 @@ def build_record(facts: TransmissionFacts, signer: signers.Signer, office: str =
     flow.row("ページ数", f"{facts.pages}ページ" if facts.pages is not None else "不明（読み込めませんでした）")
     flow.row("大きさ", f"{facts.size:,} バイト")
     flow.row("SHA-256", facts.content_sha256)
+    if facts.received_sha256:
+        flow.row("送付票", "faxgate の送付票を1ページ目に付けて送信（ページ数・大きさ・SHA-256 は送付票を含む）")
+        flow.row("受付時の SHA-256", facts.received_sha256)
 
     flow.heading("宛先番号の確認（二人確認）")
     if facts.confirmations:
@@ -340,14 +350,14 @@ def build_record(facts: TransmissionFacts, signer: signers.Signer, office: str =
         flow.pictures(facts.thumbnails, lambda index: f"{index + 1}ページ")
     drawing = flow.finish(f"faxgate 送信記録　受付番号 {facts.job_id}")
     return _certify(drawing.to_pdf(), signer, f"ファクス送信記録 {facts.job_id}", facts.to_json(),
-                    "faxgate transmission record", office)
+                    "faxgate transmission record", office, timestamper)
 
 
 # --- the directory audit report ------------------------------------------------------------------
 
 
 def build_audit_report(report: dict, signer: signers.Signer, source: str, as_of: dt.date,
-                       office: str = "", generated_at: dt.datetime | None = None) -> bytes:
+                       office: str = "", generated_at: dt.datetime | None = None, timestamper=None) -> bytes:
     """The signed 一斉点検 report. `report` is what `faxgate directory audit --json` prints:
     {"entries": N, "findings": [{"slot", "name", "code", "detail", "reaches", "intended"}]}."""
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
@@ -378,13 +388,14 @@ def build_audit_report(report: dict, signer: signers.Signer, source: str, as_of:
     data = {"kind": "faxgate.directory-audit/1", "generated_at": generated_at.isoformat(), "as_of": as_of.isoformat(),
             "source": source, **report}
     return _certify(drawing.to_pdf(), signer, f"宛先表一斉点検報告書 {as_of.isoformat()}", data,
-                    "faxgate directory audit", office)
+                    "faxgate directory audit", office, timestamper)
 
 
 # --- signing and verifying PDFs ------------------------------------------------------------------
 
 
-def _certify(pdf: bytes, signer: signers.Signer, title: str, data: dict, reason: str, office: str) -> bytes:
+def _certify(pdf: bytes, signer: signers.Signer, title: str, data: dict, reason: str, office: str,
+             timestamper=None) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     writer.document_meta.title = title
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
@@ -396,7 +407,12 @@ def _certify(pdf: bytes, signer: signers.Signer, title: str, data: dict, reason:
         field_name="faxgate", certify=True, docmdp_permissions=MDPPerm.NO_CHANGES, md_algorithm="sha256",
         reason=reason, location=office or None,
     )
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    try:
+        return signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper).getvalue()
+    except TimestampRequestError as exc:  # unreachable, refused, or an answer that is no time stamp
+        cause = exc.__cause__ or exc
+        raise SigningKeyError("tsa_unavailable", url=getattr(timestamper, "url", "?"),
+                              detail=f"{type(cause).__name__}: {cause}"[:200]) from None
 
 
 class Verdict(NamedTuple):
@@ -417,12 +433,16 @@ def _both(ja: str, en: str) -> str:
     return f"{ja} / {en}"
 
 
-def verify_record(pdf: bytes, trust_root: TrustRoot, at: dt.datetime | None = None) -> Verdict:
+def verify_record(pdf: bytes, trust_root: TrustRoot, at: dt.datetime | None = None,
+                  tsa_trust_root: TrustRoot | None = None) -> Verdict:
     """Whether a record (or audit report) is exactly as signed and signed by a key that chains
-    to `trust_root` (a CA certificate file or certificates), at `at` (default now). The
-    reason says why not, or who signed it and when. Raises SigningKeyError only for a missing
-    or unreadable trust root (the record could not be checked at all); never for the record."""
+    to `trust_root` (a CA certificate file or certificates), at `at` (default now). A time
+    stamp in the signature must be intact and its TSA chain to `tsa_trust_root` (default
+    `trust_root`). The reason says why not, or who signed it and when (and the time stamp).
+    Raises SigningKeyError only for a missing or unreadable trust root (the record could not
+    be checked at all); never for the record."""
     roots = _roots(trust_root)
+    tsa_roots = _roots(tsa_trust_root) if tsa_trust_root else roots
     try:
         reader = PdfFileReader(io.BytesIO(pdf))
         signatures = reader.embedded_signatures
@@ -430,13 +450,13 @@ def verify_record(pdf: bytes, trust_root: TrustRoot, at: dt.datetime | None = No
         return Verdict(False, _both("PDFとして読めません（壊れているか記録ではありません）",
                                     f"not a readable PDF: {type(exc).__name__}: {exc}"[:300]))
     try:
-        return _verify_signature(pdf, reader, signatures, roots, at)
+        return _verify_signature(pdf, reader, signatures, roots, tsa_roots, at)
     except Exception as exc:  # pyHanko reads objects lazily: a damaged one raises wherever it is first read
         return Verdict(False, _both("PDFまたは署名データが壊れています",
                                     f"damaged file or signature: {type(exc).__name__}: {exc}"[:300]))
 
 
-def _verify_signature(pdf: bytes, reader: PdfFileReader, signatures, roots, at) -> Verdict:
+def _verify_signature(pdf: bytes, reader: PdfFileReader, signatures, roots, tsa_roots, at) -> Verdict:
     if not signatures:
         return Verdict(False, _both("署名がありません", "the file carries no signature"))
     if len(signatures) > 1:
@@ -450,11 +470,13 @@ def _verify_signature(pdf: bytes, reader: PdfFileReader, signatures, roots, at) 
         return Verdict(False, _both("署名データの部分が書き換えられています",
                                     "bytes of the signature container were altered after signing"))
     status, note = _validated(
-        lambda context: validate_pdf_signature(signature, context, key_usage_settings=KEY_USAGE),
-        signature.signer_info, roots, at)
+        lambda moment: validate_pdf_signature(signature, validation_context(roots, moment),
+                                              validation_context(tsa_roots, moment), key_usage_settings=KEY_USAGE),
+        signature.signer_info, at)
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return Verdict(False, _both("署名の後にデータが追加されています", "data was added to the file after signing"))
-    problem = _problem(status) or _loose_cms(signature.signed_data, status)
+    problem = (_problem(status, roots) or _stamp_problem(signature.signer_info, status)
+               or _loose_cms(signature.signed_data, status))
     if problem:
         return Verdict(False, problem)
     if not status.docmdp_ok:
@@ -490,39 +512,95 @@ def _der_length(raw: bytes) -> int | None:
     return total if total <= len(raw) else None
 
 
-def _validated(validate, signer_info, roots: list[x509.Certificate], at: dt.datetime | None):
+def _validated(validate, signer_info, at: dt.datetime | None):
     """Validate now (or at `at`); when that fails only because the signing certificate has
-    expired since, validate again at the signing time the signature states, so records stay
-    verifiable for as long as they are kept. That time is the signer's own claim (there is no
-    time-stamping authority); the note says so."""
+    expired since, validate again at the time of signing, so records stay verifiable for as
+    long as they are kept (a renewed key leaves the old records valid). That time is the
+    TSA's time stamp when the signature carries a trusted one, else the signer's own claim;
+    the note says which. `validate(moment)` returns pyHanko's status."""
     now = at or dt.datetime.now(dt.timezone.utc)
-    status = validate(validation_context(roots, now))
+    status = validate(now)
     if status.trusted or not (status.intact and status.valid):
         return status, ("", "")
-    signed_at = extract_self_reported_ts(signer_info)
+    stamp = _trusted_stamp(status)
+    signed_at = stamp.timestamp if stamp else extract_self_reported_ts(signer_info)
     expired = status.signing_cert.not_valid_after
     if signed_at is None or not expired < now or signed_at > expired:
         return status, ("", "")
-    earlier = validate(validation_context(roots, signed_at))
+    earlier = validate(signed_at)
     if not earlier.trusted:
         return status, ("", "")
     day = expired.date().isoformat()
+    if stamp:
+        return earlier, (f"（署名用証明書は {day} に期限切れ。タイムスタンプの時刻で検証）",
+                         f" (the signing certificate expired on {day}; validated at the time of the time stamp)")
     return earlier, (f"（署名用証明書は {day} に期限切れ。署名時点の時刻で検証）",
                      f" (the signing certificate expired on {day}; validated at the signing time the signature states)")
 
 
-def _problem(status) -> str:
+def _trusted_stamp(status):
+    stamp = getattr(status, "timestamp_validity", None)
+    return stamp if stamp is not None and stamp.intact and stamp.valid and stamp.trusted else None
+
+
+def _stamp_tokens(signer_info) -> list:
+    attributes = signer_info["unsigned_attrs"]
+    if attributes.native is None:
+        return []
+    return [value for attribute in attributes if attribute["type"].native == "signature_time_stamp_token"
+            for value in attribute["values"]]
+
+
+def _stamp_problem(signer_info, status) -> str:
+    """A time stamp, when the signature carries one, must be intact and from a trusted TSA."""
+    if not _stamp_tokens(signer_info):
+        return ""
+    stamp = getattr(status, "timestamp_validity", None)
+    if stamp is None or not (stamp.intact and stamp.valid):
+        return _both("タイムスタンプが壊れているか、署名と対応していません", "the time stamp is damaged or does not match the signature")
+    if not stamp.trusted:
+        return _both(f"タイムスタンプ局「{_common_name(stamp.signing_cert)}」の証明書が TSA の信頼の起点につながりません"
+                     "（[records] tsa_trust_root を確認してください）",
+                     f"the time stamp's TSA '{_common_name(stamp.signing_cert)}' is not trusted against the TSA trust root")
+    return ""
+
+
+def _problem(status, roots: list[x509.Certificate]) -> str:
     if not status.intact:
         return _both("署名後に文書が変更されています（内容のハッシュが一致しません）",
                      "the document was altered after signing (digest mismatch)")
     if not status.valid:
         return _both("署名値が正しくありません", "the signature value is not valid")
     if not status.trusted:
-        indication = status.trust_problem_indic.name if status.trust_problem_indic else "no path"
-        return _both("署名者の証明書が信頼の起点につながりません（または有効ではありません）",
-                     f"the signer's certificate '{_common_name(status.signing_cert)}' is not trusted against the "
-                     f"trust root ({indication})")
+        return _untrusted(status, roots)
     return ""
+
+
+def _untrusted(status, roots: list[x509.Certificate]) -> str:
+    """Why the signer is not trusted, in words an auditor can act on: a key from another CA,
+    or a certificate that had expired (or was not yet valid) when it signed."""
+    signer, cert = _common_name(status.signing_cert), status.signing_cert
+    indication = status.trust_problem_indic.name if status.trust_problem_indic else "no path"
+    root_names = "、".join(dict.fromkeys(_name_of(r) for r in roots)) or "?"
+    signed_at = _trusted_stamp(status)
+    signed_at = signed_at.timestamp if signed_at else getattr(status, "signer_reported_dt", None)
+    if indication in ("NO_CERTIFICATE_CHAIN_FOUND", "no path"):
+        issuer = cert.issuer.native.get("common_name") or cert.issuer.human_friendly
+        return _both(f"署名者の証明書「{signer}」（発行者「{issuer}」）は信頼の起点（{root_names}）につながりません。"
+                     "別の CA の鍵で署名されています",
+                     f"the signer's certificate '{signer}' (issued by '{issuer}') is not trusted against the trust root "
+                     f"({root_names}): signed by a key from another CA")
+    if signed_at and cert.not_valid_after < signed_at:
+        day = cert.not_valid_after.date().isoformat()
+        return _both(f"署名者の証明書「{signer}」は {day} に有効期限が切れており、その後（{_when(signed_at)}）に署名されています。"
+                     "信頼の起点につながる有効な署名ではありません",
+                     f"the signer's certificate '{signer}' expired on {day}, before it signed at {_when(signed_at)}: "
+                     "not trusted")
+    if signed_at and signed_at < cert.not_valid_before:
+        return _both(f"署名者の証明書「{signer}」は署名時点（{_when(signed_at)}）でまだ有効ではありません。信頼の起点につながる有効な署名ではありません",
+                     f"the signer's certificate '{signer}' was not yet valid when it signed at {_when(signed_at)}: not trusted")
+    return _both(f"署名者の証明書「{signer}」が信頼の起点につながりません（または有効ではありません）",
+                 f"the signer's certificate '{signer}' is not trusted against the trust root ({indication})")
 
 
 def _loose_cms(signed_data: cms.SignedData, status) -> str:
@@ -530,25 +608,45 @@ def _loose_cms(signed_data: cms.SignedData, status) -> str:
     digest algorithm list, the certificate bag, unsigned attributes. Each must hold exactly
     what pyHanko writes, so that a changed byte there is noticed too: versions v1, the one
     digest algorithm signed with, only the certificates of the validated path (byte for byte:
-    a damaged copy of the root is not ignored), no CRLs and no unsigned attributes."""
+    a damaged copy of the root is not ignored), no CRLs, and no unsigned attribute but one
+    time stamp, itself held to the same rules against the TSA's validated path."""
     try:  # asn1crypto parses lazily: a damaged field raises only when it is read
         signer_info = signed_data["signer_infos"][0]
-        allowed = {c.dump() for c in status.validation_path} | {status.signing_cert.dump()}
-        certificates = [c.chosen.dump() for c in signed_data["certificates"]] if signed_data["certificates"] else []
-        strict = (
-            signed_data["version"].native == "v1"
-            and len(signed_data["signer_infos"]) == 1
-            and signer_info["version"].native == "v1"
-            and [a.dump() for a in signed_data["digest_algorithms"]] == [signer_info["digest_algorithm"].dump()]
-            and len(set(certificates)) == len(certificates)
-            and set(certificates) <= allowed
-            and signed_data["crls"].native is None
-            and signer_info["unsigned_attrs"].native is None
-        )
-    except (ValueError, TypeError, KeyError, AttributeError):
+        strict = _strict_signed_data(signed_data, "v1", status)
+        unsigned = signer_info["unsigned_attrs"]
+        if strict and unsigned.native is not None:
+            stamp = getattr(status, "timestamp_validity", None)
+            tokens = _stamp_tokens(signer_info)
+            strict = (stamp is not None and len(unsigned) == 1 and len(tokens) == 1
+                      and tokens[0]["content_type"].native == "signed_data"
+                      and _strict_signed_data(tokens[0]["content"], "v3", stamp)
+                      and tokens[0]["content"]["signer_infos"][0]["unsigned_attrs"].native is None)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
         strict = False
     return "" if strict else _both("署名データの部分が書き換えられています",
                                    "bytes of the signature container were altered after signing")
+
+
+def _strict_signed_data(signed_data: cms.SignedData, version: str, status) -> bool:
+    signer_info = signed_data["signer_infos"][0]
+    allowed = {c.dump() for c in status.validation_path or ()} | {status.signing_cert.dump()}
+    certificates = [c.chosen.dump() for c in signed_data["certificates"]] if signed_data["certificates"] else []
+    # RFC 5652: SignerInfo v1 names the signer by issuer and serial, v3 by key identifier.
+    signer_version = "v1" if signer_info["sid"].name == "issuer_and_serial_number" else "v3"
+    return (
+        signed_data["version"].native == version
+        and len(signed_data["signer_infos"]) == 1
+        and signer_info["version"].native == signer_version
+        and [a.dump() for a in signed_data["digest_algorithms"]] == [signer_info["digest_algorithm"].dump()]
+        and len(set(certificates)) == len(certificates)
+        and set(certificates) <= allowed
+        and signed_data["crls"].native is None
+    )
+
+
+def _name_of(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string()
 
 
 def _common_name(certificate) -> str:
@@ -561,8 +659,23 @@ def _signed_by(status, note: tuple[str, str]) -> str:
     signed_at = status.signer_reported_dt
     when = signed_at.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S JST") if signed_at else "?"
     root = _common_name(status.validation_path[0]) if status.validation_path else "?"
-    return _both(f"有効: {when} に「{signer}」が署名した変更不可の認証署名（信頼の起点「{root}」）{note[0]}",
-                 f"valid: certified (no changes allowed) by '{signer}' at {when}, chaining to '{root}'{note[1]}")
+    stamp = _trusted_stamp(status)
+    stamped = ("", "") if stamp is None else (
+        f"、タイムスタンプ {_when(stamp.timestamp)}（タイムスタンプ局「{_common_name(stamp.signing_cert)}」）",
+        f", time stamp {_when(stamp.timestamp)} by TSA '{_common_name(stamp.signing_cert)}'")
+    return _both(f"有効: {when} に「{signer}」が署名した変更不可の認証署名（信頼の起点「{root}」）{stamped[0]}{note[0]}",
+                 f"valid: certified (no changes allowed) by '{signer}' at {when}, chaining to '{root}'{stamped[1]}{note[1]}")
+
+
+def signature_time_stamp(pdf: bytes) -> dt.datetime | None:
+    """The time in a record's signature time stamp, if it carries one. Not a check: call
+    verify_record first; this only reads."""
+    try:
+        signer_info = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0].signer_info
+        [token] = _stamp_tokens(signer_info)
+        return token["content"]["encap_content_info"]["content"].parsed["gen_time"].native
+    except Exception:  # no signature, no time stamp, or not a record
+        return None
 
 
 def embedded_facts(pdf: bytes) -> dict | None:
@@ -617,12 +730,12 @@ def verify_checkpoint(checkpoint: bytes, trust_root: TrustRoot, stored_hash: Cal
         if payload.get("kind") != CHECKPOINT_KIND:
             raise ValueError(f"kind {payload.get('kind')!r}")
         status, note = _validated(
-            lambda context: asyncio.run(async_validate_cms_signature(
-                signed_data, validation_context=context, key_usage_settings=KEY_USAGE)),
-            extract_signer_info(signed_data), roots, at)
+            lambda moment: asyncio.run(async_validate_cms_signature(
+                signed_data, validation_context=validation_context(roots, moment), key_usage_settings=KEY_USAGE)),
+            extract_signer_info(signed_data), at)
     except Exception as exc:  # not CMS, not our payload, or a damaged signature structure
         return CheckpointVerdict(False, _both("チェックポイントが壊れています", f"unreadable checkpoint: {type(exc).__name__}: {exc}"[:300]))
-    problem = _problem(status) or _loose_cms(signed_data, status)
+    problem = _problem(status, roots) or _loose_cms(signed_data, status)
     if problem:
         return CheckpointVerdict(False, problem, last_id, last_hash, payload.get("at"))
     current = stored_hash(last_id)

@@ -22,6 +22,19 @@ class RecordsConfig:
     password_env: str = "FAXGATE_SIGNING_PASSWORD"  # variable holding the key's password; unset = none
     trust_root: str = f"{DEFAULT_DIR}/{CA_FILE}"  # CA certificate(s) every record must chain to
     checkpoint_every: int = 1000  # audit events between two signed checkpoints of the chain head
+    expiry_warning_days: int = 60  # warn (log, /readyz, `records status`) this long before the certificate expires
+    # RFC 3161 time stamps on every record signature: a time that does not rest on the gateway's clock.
+    tsa_url: str = ""  # the time-stamping authority (http:// or https://); "" = none
+    tsa_timeout_seconds: int = 10
+    tsa_trust_root: str = ""  # CA certificate(s) of the TSA; "" = trust_root
+    # A hardware key (PKCS#11: HSM, smart card) instead of the files above. The PIN comes from
+    # the environment variable or the file named here, never from this file.
+    pkcs11_module: str = ""  # the token's PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so
+    pkcs11_token_label: str = ""  # "" = the first token present
+    pkcs11_key_label: str = ""  # the private key's label (CKA_LABEL)
+    pkcs11_cert_label: str = ""  # its certificate's label on the token; "" = the key label
+    pkcs11_pin_env: str = "FAXGATE_PKCS11_PIN"
+    pkcs11_pin_file: str = ""  # a file holding the PIN (read at each use; takes precedence over the variable)
 
 
 @dataclass(frozen=True)

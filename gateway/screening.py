@@ -7,6 +7,7 @@ policy's ``shadow`` list records what it would have done and the job continues.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
@@ -40,13 +41,24 @@ class Hit:
     message_en: str
 
 
+@dataclass(frozen=True)
+class Note:
+    """A rule that passed but did something worth recording (e.g. prepended the cover sheet)."""
+
+    code: str
+    message_ja: str
+
+
 @dataclass
 class Subject:
     """What the rules look at, and what they establish about the job as they go."""
 
     request: DestinationRequest
-    document_bytes: bytes
+    document_bytes: bytes  # the document as it will be sent (gateway.cover_prepend may change it)
     today: dt.date
+    job_id: str = ""
+    sender_department: str = ""
+    sender_contact: str = ""  # the submitter's address, printed on faxgate's cover sheet
     e164: str | None = None
     dial_string: str | None = None
     entry: EntryView | None = None
@@ -54,6 +66,8 @@ class Subject:
     findings: list[dict] = field(default_factory=list)
     document: object | None = None  # policies.pages.Document: the pages as the recipient sees them
     screened: object | None = None  # policies.screen.ScreenResult
+    cover_check: object | None = None  # gateway.coversheet.CoverCheck of the submitted first page
+    cover_generated: bool = False  # faxgate's cover sheet is page 1 of document_bytes
 
 
 @dataclass(frozen=True)
@@ -65,9 +79,10 @@ class Tools:
     load_document: Callable[[bytes], object]  # policies.screen.load_for_screening, settings bound
     screen: Callable[[object], object]  # policies.screen.screen_loaded, settings bound
     check_cover: Callable[..., object]  # gateway.coversheet.cover_number_matches with the office bound
+    prepend_cover: Callable[[Subject], bytes] | None = None  # gateway.cover_prepend.outgoing_document, bound
 
 
-Rule = Callable[[Subject, Tools], Hit | None]
+Rule = Callable[[Subject, Tools], "Hit | Note | None"]
 
 
 def destination_dialable(subject: Subject, tools: Tools) -> Hit | None:
@@ -161,16 +176,51 @@ def cover_sheet_number(subject: Subject, tools: Tools) -> Hit | None:
     if not subject.document.pages or not subject.e164:
         return None
     page = subject.document.pages[0]
-    check = tools.check_cover(page.text, page.image, subject.e164, dial_string=subject.dial_string)
+    check = subject.cover_check = tools.check_cover(page.text, page.image, subject.e164, dial_string=subject.dial_string)
     if check.status == "mismatch":
         return Hit("cover_number_mismatch", check.message_ja, check.message_en)
     return None
 
 
+def cover_wanted(mode: str, check) -> bool:
+    """Whether the policy's `[coversheet] prepend` asks for faxgate's cover sheet: "when_missing"
+    unless the submitted first page is a cover sheet naming the number dialled."""
+    return mode == "always" or (mode == "when_missing" and getattr(check, "status", None) != "match")
+
+
+def cover_sheet_prepend(subject: Subject, tools: Tools) -> Hit | Note | None:
+    """faxgate's cover sheet as page 1 when the policy asks (countermeasure 4), before the pages
+    are screened and confirmed: from here on the combined file is the job's document, the one
+    screened, bound into every confirmation and relayed. A destination without an outside
+    number (an extension only) gets none: the sheet exists to show that number."""
+    if tools.prepend_cover is None or not subject.e164 or not cover_wanted(tools.policy.cover_prepend,
+                                                                          subject.cover_check):
+        return None
+    submitted = len(subject.document.pages)
+    try:
+        combined = tools.prepend_cover(subject)
+        document = tools.load_document(combined)
+    except DocumentUnreadable as exc:
+        return Hit("cover_sheet_failed", f"faxgate の送付票を文書の前に付けられませんでした。{exc.message_ja}",
+                   f"faxgate's cover sheet could not be put in front of the document: {exc.message_en}")
+    if len(document.pages) != submitted + 1:
+        return Hit("cover_sheet_failed", "送付票を付けた文書のページ数が合いません。管理者に連絡してください。",
+                   f"the document with the cover sheet has {len(document.pages)} pages, not {submitted + 1}")
+    subject.document_bytes, subject.document, subject.pages = combined, document, len(document.pages)
+    subject.cover_generated = True
+    return Note("cover_sheet_generated",
+                f"faxgate の送付票を1ページ目に付けました（送付票を含めて{len(document.pages)}枚）")
+
+
 def personal_data(subject: Subject, tools: Tools) -> Hit | None:
     """Every page as the recipient will see it (text layer checked against the drawn page, OCR
-    where there is none): unmasked personal data blocks."""
-    subject.screened = tools.screen(subject.document)
+    where there is none): unmasked personal data blocks. faxgate's own cover sheet is not
+    screened: it holds only the directory entry and the office's details, meant for this
+    recipient (screening would take the destination's name for a person's)."""
+    pages = subject.document
+    if subject.cover_generated:
+        pages = dataclasses.replace(pages, pages=pages.pages[1:])  # findings keep the combined page numbers
+    subject.screened = tools.screen(pages)
     subject.findings = [finding.to_json() for finding in subject.screened.findings]
     if subject.screened.verdict == "block":
         ja, en = subject.screened.explanation()
@@ -196,6 +246,7 @@ CHAIN: tuple[tuple[str, Rule, str], ...] = (
     ("internal_uses_extension", internal_uses_extension, "block"),
     ("document_readable", document_readable, "hold"),
     ("cover_sheet_number", cover_sheet_number, "block"),
+    ("cover_sheet_prepend", cover_sheet_prepend, "hold"),
     ("personal_data", personal_data, "block"),
     ("pages_legible", pages_legible, "hold"),
 )
@@ -229,8 +280,8 @@ def run_chain(subject: Subject, tools: Tools, chain=CHAIN) -> Outcome:
                             "message_ja": "点検中にエラーが起きたため保留しました。管理者に連絡してください",
                             "message_en": f"screening rule {name} failed"})
             return Outcome("blocked", records, reasons)
-        if hit is None:
-            records.append(RuleRecord(name, "pass", "continue", None, ""))
+        if hit is None or isinstance(hit, Note):
+            records.append(RuleRecord(name, "pass", "continue", hit and hit.code, hit.message_ja if hit else ""))
             continue
         if name in tools.policy.shadow:
             records.append(RuleRecord(name, "shadow", "continue", hit.code, hit.message_ja))

@@ -6,16 +6,19 @@ variable, never from the config file. Every way loading can go wrong is a `Signi
 whose message names the file and says in Japanese and English what to do, because a gateway
 that cannot sign must not be left to fail later, on the first finished job.
 
-`init_ca` is the first install: a local CA (the trust root) and a signing key issued by it.
-Signing goes through pyHanko's `Signer`, so a hardware key (PKCS#11) can take the place of
-`SigningKey.signer()` without touching the record code.
+`init_ca` is the first install: a local CA (the trust root) and a signing key issued by it;
+gateway.key_renewal issues the next one. Signing goes through pyHanko's `Signer`:
+`open_signing` yields the configured key for one signing session, from files or from a
+hardware token (gateway.signing_pkcs11), and `timestamper` the RFC 3161 time-stamping
+authority's client when one is configured.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +94,48 @@ _MESSAGES = {
         "ファイルがすでにあるため作成しません（上書きしません）: {path}",
         "Not created because the file already exists (nothing is overwritten): {path}",
     ),
+    "tsa_unavailable": (
+        "タイムスタンプ局（TSA）から時刻証明を得られないため、記録に署名できません（後で再試行します）: {url}（{detail}）",
+        "No time stamp from the time-stamping authority, so records cannot be signed now (retried later): "
+        "{url} ({detail})",
+    ),
+    "pkcs11_pin_missing": (
+        "ハードウェア鍵（PKCS#11）の PIN がありません。環境変数 {env} か [records] pkcs11_pin_file を設定してください。",
+        "No PIN for the hardware key (PKCS#11): set the environment variable {env} or [records] pkcs11_pin_file.",
+    ),
+    "pkcs11_pin_incorrect": (
+        "ハードウェア鍵のトークン「{token}」の PIN が違います（{source} を確認してください）。"
+        "何度も間違えるとトークンがロックされます。",
+        "Wrong PIN for the hardware key's token '{token}' (check {source}). Repeated wrong PINs lock the token.",
+    ),
+    "pkcs11_pin_locked": (
+        "ハードウェア鍵のトークン「{token}」の PIN がロックされています。トークンの管理者に解除を依頼してください。",
+        "The PIN of the hardware key's token '{token}' is locked; the token's administrator must unlock it.",
+    ),
+    "pkcs11_token": (
+        "ハードウェア鍵のトークン「{token}」が見つかりません（接続とラベルを確認してください）: {module}",
+        "The hardware key's token '{token}' was not found (check that it is connected and its label): {module}",
+    ),
+    "pkcs11_object": (
+        "ハードウェア鍵のトークン「{token}」に{what}「{label}」がありません（またはラベルが重複しています）。",
+        "The hardware key's token '{token}' holds no {what_en} labelled '{label}' (or more than one).",
+    ),
+    "pkcs11_error": (
+        "ハードウェア鍵（PKCS#11）を使えません: {detail}（{module}）",
+        "The hardware key (PKCS#11) cannot be used: {detail} ({module})",
+    ),
+    "pkcs11_unavailable": (
+        "ハードウェア鍵を使うには python-pkcs11 が必要です（pip install 'faxgate[hsm]'）。",
+        "Signing with a hardware key needs python-pkcs11 (pip install 'faxgate[hsm]').",
+    ),
+    "ca_key_mismatch": (
+        "CA の鍵が信頼の起点の CA 証明書のどれとも対応していません: 鍵 {key} / 信頼の起点 {root}",
+        "The CA key belongs to none of the CA certificates of the trust root: key {key} / trust root {root}",
+    ),
+    "renew_mode": (
+        "{mode}を使う設定では、この方法で鍵を更新できません。{hint}",
+        "The key cannot be renewed this way while [records] uses {mode_en}. {hint_en}",
+    ),
 }
 _WHAT = {
     "key": ("署名鍵", "Signing key"),
@@ -98,11 +143,17 @@ _WHAT = {
     "chain": ("中間証明書", "Certificate chain"),
     "pkcs12": ("PKCS#12", "PKCS#12"),
     "trust_root": ("信頼の起点（CA証明書）", "Trust root (CA certificate)"),
+    "pin_file": ("PIN", "PIN"),
+    "pkcs11_module": ("PKCS#11 モジュール", "PKCS#11 module"),
+    "ca_key": ("CA の鍵", "CA key"),
+    "private_key": ("秘密鍵", "private key"),
+    "certificate": ("証明書", "certificate"),
 }
 
 
 class SigningKeyError(Exception):
-    """The signing key cannot be used. `code` is one of the keys of _MESSAGES."""
+    """Records cannot be signed now: the key, its certificate, the token or the time-stamping
+    authority. `code` is one of the keys of _MESSAGES."""
 
     def __init__(self, code: str, **facts):
         self.code, self.facts = code, facts
@@ -122,6 +173,10 @@ class SigningKey:
     @property
     def subject(self) -> str:
         return self.certificate.subject.rfc4514_string()
+
+    @property
+    def source(self) -> str:
+        return "file"
 
     def signer(self) -> SimpleSigner:
         """A pyHanko signer for this key (what records.py signs with)."""
@@ -175,11 +230,11 @@ def load_signing_key(config: RecordsConfig, environ: Mapping[str, str] = os.envi
     now = now or _utcnow()
     password = password_from_env(config.password_env, environ)
     if config.pkcs12_file:
-        key, certificate, chain = _load_pkcs12(config.pkcs12_file, password, config.password_env)
+        key, certificate, chain = load_pkcs12(config.pkcs12_file, password, config.password_env)
         cert_path = key_path = config.pkcs12_file
     elif config.key_file and config.cert_file:
         key_path, cert_path = config.key_file, config.cert_file
-        key = _load_private_key(key_path, password, config.password_env)
+        key = load_private_key(key_path, password, config.password_env)
         certificates = _certificates(_read(cert_path, "cert"), cert_path, "cert")
         certificate = certificates[0]
         chain = certificates[1:] + (load_certificates(config.chain_file, "chain") if config.chain_file else [])
@@ -187,6 +242,13 @@ def load_signing_key(config: RecordsConfig, environ: Mapping[str, str] = os.envi
         raise SigningKeyError("not_configured")
     if _public(key) != _public_of_cert(certificate):
         raise SigningKeyError("mismatch", key=key_path, cert=cert_path)
+    return SigningKey(key, certificate, check_certificate(certificate, chain, config, cert_path, now))
+
+
+def check_certificate(certificate: x509.Certificate, chain: Sequence[x509.Certificate], config: RecordsConfig,
+                      cert_path: str, now: dt.datetime) -> tuple[x509.Certificate, ...]:
+    """A signing certificate valid now and for signing, leading to the trust root (when one is
+    configured) through `chain`: the issuers on the way up, nearest first."""
     if now > certificate.not_valid_after_utc:
         raise SigningKeyError("expired", date=certificate.not_valid_after_utc.date().isoformat(), path=cert_path)
     if now < certificate.not_valid_before_utc:
@@ -199,13 +261,55 @@ def load_signing_key(config: RecordsConfig, environ: Mapping[str, str] = os.envi
         raise SigningKeyError("key_usage", path=cert_path)
     # Only the issuers on the way up go into signatures: verify_record accepts no certificate
     # in a signature that is not on the validated path (so no byte of it goes unchecked).
-    path = _issuers(certificate, chain)
+    path = _issuers(certificate, list(chain))
     if config.trust_root:
         roots = load_certificates(config.trust_root)
         top = path[-1] if path else certificate
         if top not in roots and not any(_issued_by(top, root) for root in roots):
             raise SigningKeyError("not_trusted", path=cert_path, root=config.trust_root)
-    return SigningKey(key, certificate, tuple(path))
+    return tuple(path)
+
+
+@contextmanager
+def open_signing(config: RecordsConfig, environ: Mapping[str, str] = os.environ,
+                 now: dt.datetime | None = None) -> Iterator:
+    """The configured key for one signing session, checked like `load_signing_key`: a
+    `SigningKey` from files, or a `HardwareKey` on a PKCS#11 token whose session is closed
+    when the block ends. Either has `.certificate`, `.chain`, `.source` and `.signer()`."""
+    if not config.pkcs11_module:
+        yield load_signing_key(config, environ, now)
+        return
+    try:
+        from gateway.signing_pkcs11 import open_hardware_key
+    except ImportError:  # python-pkcs11 is the optional extra "hsm"
+        raise SigningKeyError("pkcs11_unavailable") from None
+    key = open_hardware_key(config, environ, now or _utcnow())
+    try:
+        yield key
+    finally:
+        key.close()
+
+
+def timestamper(config: RecordsConfig):
+    """pyHanko's RFC 3161 client for `[records] tsa_url`, or None when none is configured."""
+    if not config.tsa_url:
+        return None
+    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+
+    return RequestsHTTPTimeStamper(config.tsa_url, timeout=config.tsa_timeout_seconds)
+
+
+def expiry_warning(certificate: x509.Certificate, days: int, now: dt.datetime | None = None) -> tuple[str, str] | None:
+    """(Japanese, English) when the signing certificate expires within `days`, else None."""
+    now = now or _utcnow()
+    left = certificate.not_valid_after_utc - now
+    if left > dt.timedelta(days=days):
+        return None
+    day = certificate.not_valid_after_utc.date().isoformat()
+    return (f"署名用証明書の有効期限が近づいています（{day} まで、残り {max(0, left.days)} 日）。"
+            "`faxgate records renew-key` で更新してください。",
+            f"The signing certificate expires on {day} ({max(0, left.days)} days left): renew it with "
+            "`faxgate records renew-key`.")
 
 
 def password_from_env(variable: str, environ: Mapping[str, str] = os.environ) -> bytes | None:
@@ -223,8 +327,8 @@ def _public_of_cert(certificate: x509.Certificate) -> bytes:
                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _load_private_key(path: str, password: bytes | None, env: str):
-    data = _read(path, "key")
+def load_private_key(path: str, password: bytes | None, env: str, what: str = "key"):
+    data = _read(path, what)
     load = serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
     try:
         return load(data, password)
@@ -236,11 +340,11 @@ def _load_private_key(path: str, password: bytes | None, env: str):
         try:
             return load(data, None)
         except (TypeError, ValueError):
-            raise SigningKeyError("unreadable", what="key", path=path) from None
+            raise SigningKeyError("unreadable", what=what, path=path) from None
     except ValueError:
         if password is not None and _looks_encrypted(data):
             raise SigningKeyError("wrong_password", env=env, path=path) from None
-        raise SigningKeyError("unreadable", what="key", path=path) from None
+        raise SigningKeyError("unreadable", what=what, path=path) from None
 
 
 def _looks_encrypted(data: bytes) -> bool:
@@ -253,7 +357,7 @@ def _looks_encrypted(data: bytes) -> bool:
     return True
 
 
-def _load_pkcs12(path: str, password: bytes | None, env: str):
+def load_pkcs12(path: str, password: bytes | None, env: str):
     data = _read(path, "pkcs12")
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(data, password)

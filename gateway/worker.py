@@ -16,9 +16,10 @@ from directory.schema import DirectoryEntry
 from gateway import approvals, auditlog, confirmation, incident_actions, incidents, jobs, report_follower
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from gateway.addressing import parse_recipient
+from gateway.cover_prepend import outgoing_document
 from gateway.models import AuditCheckpoint, AuditHead, Job, Record, RuleResult
 from gateway.records import ConfirmationFact, TransmissionFacts, build_record, make_checkpoint, thumbnail
-from gateway.signing import SigningKeyError
+from gateway.signing import SigningKeyError, expiry_warning
 from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError
 from gateway.screening import EntryView, Outcome, RuleRecord, Subject, Tools, run_chain
 from policies.pages import DocumentUnreadable
@@ -37,10 +38,13 @@ RECORDED_STATES = ("sent", "failed", "blocked", "rejected", "expired", "delivery
 
 
 class Worker:
+    EXPIRY_WARNING_EVERY = 3600.0  # seconds between two log warnings of a signing certificate about to expire
+
     def __init__(self, app):
         self.app = app
         self.records_paused_until = 0.0
         self.report_log_seen: tuple[int, int] | None = None
+        self.expiry_warned_at = float("-inf")
 
     # -- lookups, each in its own short transaction (document parsing must not hold the database)
 
@@ -62,7 +66,8 @@ class Worker:
             [e164 for e164, _ in destinations if e164], [org for _, org in destinations if org])
         return Tools(self.app.profile, self.app.policy, self._entry_by_slot, self._entries_by_number,
                      lambda data: load_for_screening(data, settings), lambda document: screen_loaded(document, settings),
-                     self.app.check_cover)
+                     self.app.check_cover,
+                     lambda subject: outgoing_document(subject, self.app.config.coversheet, self.app.page_limits))
 
     # -- start-up
 
@@ -91,15 +96,16 @@ class Worker:
         with self.app.session() as session:
             job = session.get(Job, job_id)
             recipient, document = job.recipient, jobs.document_of(session, job_id)
+            about = dict(job_id=job_id, sender_department=job.department, sender_contact=job.submitter_email)
         try:
             request = parse_recipient(recipient, self.app.config.smtp.domain, self.app.profile)
         except Exception as exc:  # e.g. the PBX profile changed since intake: hold, never pass
-            subject = Subject(request=None, document_bytes=document, today=dt.date.today())
+            subject = Subject(request=None, document_bytes=document, today=dt.date.today(), **about)
             outcome = Outcome("blocked", [RuleRecord("destination_dialable", "error", "hold", "screening_error", str(exc))],
                               [{"rule": "destination_dialable", "code": "screening_error", "action": "hold",
                                 "message_ja": "宛先を読み取れないため保留しました", "message_en": str(exc)}])
         else:
-            subject = Subject(request=request, document_bytes=document, today=dt.date.today())
+            subject = Subject(request=request, document_bytes=document, today=dt.date.today(), **about)
             outcome = run_chain(subject, self.tools())
         with self.app.session() as session:
             job = session.get(Job, job_id)
@@ -107,6 +113,8 @@ class Worker:
             for record in outcome.records:
                 job.rule_results.append(RuleResult(run=run, rule=record.rule, outcome=record.outcome,
                                                    action=record.action, code=record.code, reason=record.reason))
+            if subject.cover_generated:
+                jobs.replace_document(session, job, subject.document_bytes, ACTOR, "faxgate's cover sheet prepended")
             job.e164, job.dial_string = subject.e164, subject.dial_string
             if subject.entry:
                 job.entry_id, job.entry_version = subject.entry.id, subject.entry.version
@@ -221,17 +229,20 @@ class Worker:
             confirmations = [ConfirmationFact(c.user.name, c.role, as_utc(c.at), c.entered, True) for c in job.confirmations]
             document = jobs.document_of(session, job.id)
         try:
-            signer = self.app.signing_key().signer()
-        except SigningKeyError as exc:
+            with self.app.signing() as key:
+                self._warn_if_expiring(key.certificate)
+                try:
+                    pages = self.app.load_document(document, "standard").pages
+                    thumbnails = [thumbnail(page.image, page.dpi) for page in pages]
+                except DocumentUnreadable:
+                    thumbnails = []  # the record says the pages could not be read; the findings say why
+                facts = TransmissionFacts.from_job_json(facts_json, ended_at, thumbnails, confirmations)
+                pdf = build_record(facts, key.signer(), office=self.app.config.coversheet.office_name,
+                                   timestamper=self.app.timestamper())
+        except SigningKeyError as exc:  # no key, a token or TSA not answering: the job waits for its record
             log.warning("records_paused", reason=exc.message_en)
             self.records_paused_until = time.monotonic() + 60
             return False
-        try:
-            thumbnails = [thumbnail(page.image, page.dpi) for page in self.app.load_document(document, "standard").pages]
-        except DocumentUnreadable:
-            thumbnails = []  # the record says the pages could not be read; the findings say why
-        facts = TransmissionFacts.from_job_json(facts_json, ended_at, thumbnails, confirmations)
-        pdf = build_record(facts, signer, office=self.app.config.coversheet.office_name)
         digest = hashlib.sha256(pdf).hexdigest()
         with self.app.session() as session:
             session.add(Record(kind="transmission", job_id=facts.job_id, state=state, pdf=pdf, sha256=digest))
@@ -247,12 +258,21 @@ class Worker:
                 return
             last_id, last_hash = head.last_id, head.last_hash
         try:
-            signer = self.app.signing_key().signer()
+            with self.app.signing() as key:
+                cms = make_checkpoint(last_id, last_hash, key.signer())
         except SigningKeyError:
             return  # record_one reports the key problem
-        cms = make_checkpoint(last_id, last_hash, signer)
         with self.app.session() as session:
             session.add(AuditCheckpoint(last_id=last_id, last_hash=last_hash, cms=cms))
+
+    def _warn_if_expiring(self, certificate) -> None:
+        if time.monotonic() - self.expiry_warned_at < self.EXPIRY_WARNING_EVERY:
+            return
+        warning = expiry_warning(certificate, self.app.config.records.expiry_warning_days)
+        if warning:
+            log.warning("signing_certificate_expires", message=warning[1],
+                        not_after=certificate.not_valid_after_utc.isoformat())
+            self.expiry_warned_at = time.monotonic()
 
     # -- after the fax server took a job: who answered (receiver ID), deadlines of incidents
 

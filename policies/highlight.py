@@ -53,11 +53,12 @@ def highlight_png(data: bytes, findings: Iterable[Finding | Mapping], page: int,
     return out.getvalue()
 
 
-def auto_mask(data: bytes, findings: Iterable[Finding | Mapping], settings: ScreenSettings | None = None) -> bytes:
+def auto_mask(data: bytes, findings: Iterable[Finding | Mapping], settings: ScreenSettings | None = None,
+              first_page: int = 1) -> bytes:
     """A PDF of the document as the fax would carry it, with a black box burnt into the page
     image over every finding given: black and white images only (CCITT G4), no text layer,
     nothing hidden underneath. Submit it like any document: it is screened and confirmed
-    again."""
+    again. Pages before `first_page` are left out (a cover sheet the gateway made itself)."""
     document = load_for_screening(data, settings)
     boxes: dict[int, list[tuple[int, int, int, int]]] = {}
     for finding in findings:
@@ -65,7 +66,7 @@ def auto_mask(data: bytes, findings: Iterable[Finding | Mapping], settings: Scre
         if box is not None:
             boxes.setdefault(number, []).append(box)
     pages = []
-    for page in document.pages:
+    for page in document.pages[first_page - 1:]:
         image = page.image.copy()
         draw = ImageDraw.Draw(image)
         for left, top, right, bottom in boxes.get(page.number, ()):

@@ -15,6 +15,8 @@ if [ "$extra" = "test" ]; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v hfaxd >/dev/null || apt_packages+=(hylafax-server hylafax-client)
   command -v systemd-analyze >/dev/null || apt_packages+=(systemd)  # checks deploy/systemd units
+  # A real PKCS#11 token for the hardware signing key tests.
+  [ -f /usr/lib/softhsm/libsofthsm2.so ] || apt_packages+=(softhsm2)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -43,6 +43,7 @@ def test_overrides_and_version_follow_the_content(tmp_path):
         ("[limits]\n", "unknown section"),
         ("[screening]\nstale = 3\n", "unknown key"),
         ("[screening\n", "not valid TOML"),
+        ("[coversheet]\nprepend = 'sometimes'\n", "prepend must be one of always, never, when_missing"),
     ],
 )
 def test_bad_policy_files(tmp_path, text, fragment):
