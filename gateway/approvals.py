@@ -45,8 +45,10 @@ def job_json(session: Session, job: Job, now=None) -> dict:
         "findings": job.findings,
         "reasons": job.reasons,
         "extra_approvers": job.extra_approvers,  # asked for by the screening findings
+        "needs_privacy_officer": job.needs_privacy_officer,  # one approver must be a privacy officer
         "confirmations": [
-            {"user": c.user.name, "role": c.role, "at": as_utc(c.at).isoformat(), "valid": (c.user_id, c.role) in valid}
+            {"user": c.user.name, "role": c.role, "at": as_utc(c.at).isoformat(), "valid": (c.user_id, c.role) in valid,
+             "privacy_officer": c.role == "approver" and c.user.privacy_officer}
             for c in job.confirmations
         ],
         "rules": [{"run": r.run, "rule": r.rule, "outcome": r.outcome, "code": r.code, "reason": r.reason}
@@ -59,11 +61,12 @@ def job_json(session: Session, job: Job, now=None) -> dict:
 def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Answer:
     now = utcnow()
     binding = binding_of(job)
+    needs = jobs.needs_of(job, policy)
     decision = confirmation.decide(
         state=job.state, submitter_id=job.submitter_id, job_department=job.department, binding=binding,
-        given=given_of(job), person=confirmation.Person(user.id, user.role, user.department),
+        given=given_of(job), person=confirmation.Person(user.id, user.role, user.department, user.privacy_officer),
         number_ok=bool(job.e164) and confirmation.number_matches(entered, job.e164, job.dial_string),
-        now=now, ttl_hours=policy.confirmation_ttl_hours,
+        now=now, ttl_hours=policy.confirmation_ttl_hours, needs=needs,
     )
     auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, decision.message_ja,
                     status=decision.status, role=decision.as_role)
@@ -74,7 +77,7 @@ def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Ans
         e164=binding.e164, entry_version=binding.entry_version, policy_version=binding.policy_version, at=now,
     ))
     session.flush()
-    if confirmation.is_approved(given_of(job), binding, now, policy.confirmation_ttl_hours, jobs.approvers_needed(job, policy)):
+    if confirmation.is_approved(given_of(job), binding, now, policy.confirmation_ttl_hours, needs):
         job.next_attempt_at = None
         jobs.move(session, job, "approved", f"user:{user.name}", "submitter and approver confirmed the destination")
     return Answer(200, decision.message_ja)

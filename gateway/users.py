@@ -17,6 +17,10 @@ ROLES = ("staff", "approver", "admin", "auditor")
 _hasher = PasswordHasher()
 
 
+PRIVACY_OFFICER_NOT_APPROVER = ("個人情報保護責任者は承認者（approver）でなければなりません "
+                                "(a privacy officer confirms as an approver: give the approver role)")
+
+
 class UserError(ValueError):
     pass
 
@@ -34,19 +38,23 @@ def password_matches(stored: str | None, password: str) -> bool:
         return False
 
 
-def add_user(session: Session, name: str, role: str, email: str, department: str, password: str | None, actor: str) -> User:
+def add_user(session: Session, name: str, role: str, email: str, department: str, password: str | None, actor: str,
+             privacy_officer: bool = False) -> User:
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
+    if privacy_officer and role != "approver":
+        raise UserError(PRIVACY_OFFICER_NOT_APPROVER)
     email = email.strip().lower()
     if "@" not in email or any(c.isspace() for c in email):
         raise UserError(f"{email!r} はメールアドレスではありません (not an e-mail address)")
     if session.scalar(select(User).where((User.name == name) | (User.email == email))):
         raise UserError(f"利用者 {name} またはメールアドレス {email} は登録済みです (already exists)")
-    user = User(name=name, role=role, email=email, department=department,
+    user = User(name=name, role=role, email=email, department=department, privacy_officer=privacy_officer,
                 password_hash=hash_password(password) if password else None)
     session.add(user)
     session.flush()
-    auditlog.append(session, actor, "user.added", f"user:{name}", "", role=role, department=department, email=email)
+    auditlog.append(session, actor, "user.added", f"user:{name}", "", role=role, department=department, email=email,
+                    privacy_officer=privacy_officer)
     return user
 
 
