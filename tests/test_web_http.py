@@ -148,7 +148,8 @@ def test_logout_needs_the_token_and_ends_the_session(world):
 
 def _post_routes(app) -> list[str]:
     paths = [route.path for route in web_router(app).routes if "POST" in route.methods and route.path != "/login"]
-    return [path.replace("{job_id}", "20260101-000000000000").replace("{proposal_id}", "1") for path in paths]
+    return [path.replace("{job_id}", "20260101-000000000000").replace("{proposal_id}", "1").replace("{user_id}", "1")
+            for path in paths]
 
 
 def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
@@ -157,7 +158,8 @@ def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
     other = signed_in(port, "kimura")
     routes = _post_routes(app)
     assert {"/logout", "/jobs/20260101-000000000000/confirm", "/jobs/20260101-000000000000/reject",
-            "/directory/proposals", "/directory/proposals/1/approve", "/directory/proposals/1/refuse"} <= set(routes)
+            "/jobs/20260101-000000000000/masked", "/directory/proposals", "/directory/proposals/1/approve",
+            "/directory/proposals/1/refuse", "/users", "/users/1", "/users/1/password"} <= set(routes)
     for path in routes:
         for token in ("", page_csrf(other)):  # missing, or another session's
             answer = client.post(path, data={"csrf_token": token, "number": "0354321111", "reason": "x"})
@@ -167,12 +169,12 @@ def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
 
 
 ALL_PAGES = ["/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
-             "/directory/proposals", "/directory/proposals/new", "/users", "/audit", "/audit.csv"]
+             "/directory/proposals", "/directory/proposals/new", "/users", "/users/new", "/users/1", "/audit", "/audit.csv"]
 ALLOWED = {
     "sato": {"/jobs", "/confirmations", "/blocked"},
     "suzuki": {"/jobs", "/confirmations", "/blocked"},
     "yamada": {"/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
-               "/directory/proposals", "/directory/proposals/new", "/users"},
+               "/directory/proposals", "/directory/proposals/new", "/users", "/users/new", "/users/1"},
     "mori": {"/jobs", "/confirmations", "/blocked", "/audit", "/audit.csv"},
 }
 

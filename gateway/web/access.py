@@ -77,7 +77,7 @@ def may_manage_directory(person: Person) -> bool:
     return person.role == "admin"
 
 
-def may_list_users(person: Person) -> bool:
+def may_manage_users(person: Person) -> bool:
     return person.role == "admin"
 
 

@@ -9,6 +9,7 @@ from gateway.web.routes_admin import add_admin_routes
 from gateway.web.routes_auth import add_auth_routes
 from gateway.web.routes_directory import add_directory_routes
 from gateway.web.routes_jobs import add_job_routes
+from gateway.web.routes_users import add_user_routes
 
 
 def web_router(app) -> APIRouter:
@@ -18,4 +19,5 @@ def web_router(app) -> APIRouter:
     add_job_routes(router, web)
     add_directory_routes(router, web)
     add_admin_routes(router, web)
+    add_user_routes(router, web)
     return router
