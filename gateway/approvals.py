@@ -4,7 +4,9 @@ applied to stored jobs, each attempt an audit event."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,9 @@ from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
 from gateway.models import Confirmation, Job, JobBlob, User
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
+from policies.highlight import auto_mask
+from policies.pages import DocumentUnreadable
+from policies.settings import ScreenSettings
 
 
 @dataclass(frozen=True)
@@ -95,13 +100,39 @@ def reject(session: Session, job: Job, user: User, reason: str) -> Answer:
     return Answer(200, "却下しました")
 
 
-def replace_with_masked(session: Session, job: Job, user: User, masked_document: bytes) -> Answer:
-    """The submitter sends the auto-masked version instead of a job blocked for personal data:
-    a new job (screened and confirmed like any other); the blocked one is settled as replaced."""
+def _masked_refusal(job: Job, user: User) -> Answer | None:
     if user.id != job.submitter_id:
         return Answer(403, "黒塗り版で送り直せるのは依頼者本人だけです")
     if job.state != "blocked" or not any(r["code"] == "personal_data" for r in job.reasons):
         return Answer(409, "個人情報のために止めた送信だけを黒塗り版に置き換えられます")
+    return None
+
+
+def send_masked(unit_of_work: Callable[[], AbstractContextManager[Session]], job_id: str, user_id: int,
+                settings: ScreenSettings) -> Answer:
+    """Make the auto-masked version of a job blocked for personal data and put it in the job's
+    place (see replace_with_masked). The pages are rendered and masked between two short
+    transactions, never inside one. On success the answer's message is the new job's id."""
+    with unit_of_work() as session:
+        job = session.get(Job, job_id)
+        refusal = _masked_refusal(job, session.get(User, user_id))
+        if refusal:
+            return refusal
+        unmasked, document = [f for f in job.findings if not f["masked"]], jobs.document_of(session, job_id)
+    try:
+        masked = auto_mask(document, unmasked, settings)
+    except DocumentUnreadable as exc:  # fail closed: nothing replaces the stopped job
+        return Answer(409, f"黒塗り版を作れませんでした: {exc.message_ja}")
+    with unit_of_work() as session:
+        return replace_with_masked(session, session.get(Job, job_id), session.get(User, user_id), masked)
+
+
+def replace_with_masked(session: Session, job: Job, user: User, masked_document: bytes) -> Answer:
+    """The submitter sends the auto-masked version instead of a job blocked for personal data:
+    a new job (screened and confirmed like any other); the blocked one is settled as replaced."""
+    refusal = _masked_refusal(job, user)  # again: the job may have changed while it was masked
+    if refusal:
+        return refusal
     blob = session.get(JobBlob, job.id)
     [new_id] = jobs.create_jobs(session, [dict(
         message=blob.message, document=masked_document, actor=f"user:{user.name}",

@@ -35,6 +35,17 @@ def may_reject(person: Person, state: str, submitter_id: int | None, department:
     )
 
 
+def may_send_masked(person: Person, state: str, submitter_id: int | None, reasons: list[dict], findings: list[dict]) -> bool:
+    """Mirrors gateway.approvals.send_masked (which decides): the submitter of a job stopped for
+    personal data, when there is something on its pages to black out."""
+    return (
+        person.user_id == submitter_id
+        and state == "blocked"
+        and any(r.get("code") == "personal_data" for r in reasons)
+        and any(not f.get("masked") for f in findings)
+    )
+
+
 def number_visible(state: str) -> bool:
     return state not in _NUMBER_HIDDEN_STATES
 

@@ -62,6 +62,7 @@ class JobShown:
     mismatches: int = 0
     awaits_me: bool = False
     may_reject: bool = False
+    may_send_masked: bool = False
     needs_privacy_officer: bool = False
     privacy_officer_missing: bool = False  # needed, and no valid confirmation by one yet
 
@@ -112,6 +113,7 @@ def detail(session: Session, job: Job, person: Person, now: dt.datetime, policy)
                                 given=given, binding=binding, now=now, ttl_hours=policy.confirmation_ttl_hours,
                                 needs=needs),
         may_reject=access.may_reject(person, job.state, job.submitter_id, job.department),
+        may_send_masked=access.may_send_masked(person, job.state, job.submitter_id, job.reasons or [], job.findings or []),
         needs_privacy_officer=needs.privacy_officer,
         privacy_officer_missing=confirmation.outstanding(valid_given, needs).privacy_officer,
     )
