@@ -14,6 +14,7 @@ from directory.profile import PbxProfile
 from gateway import db
 from gateway.config import Config
 from gateway.coversheet import cover_number_matches
+from gateway.ldap_client import LdapDirectory
 from gateway.message import MessageLimits
 from gateway.notices import Notifier
 from gateway.policy import Policy, load_policy
@@ -54,6 +55,11 @@ class App:
     @property
     def public_url(self) -> str:
         return self.config.http.public_url or f"http://{self.config.http.host}:{self.config.http.port}"
+
+    @cached_property
+    def directory_server(self) -> LdapDirectory | None:
+        """Where staff sign in when [ldap] names a server; None: local passwords only."""
+        return LdapDirectory(self.config.ldap) if self.config.ldap.enabled else None
 
     @cached_property
     def notifier(self) -> Notifier:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from directory.profile import DidRange, PbxProfile, ProfileError
+from gateway import ldap_config
+from gateway.ldap_config import LdapConfig
 from gateway.records_config import CoverSheetConfig, RecordsConfig
 
 CONFIG_ENV = "FAXGATE_CONFIG"
@@ -92,6 +94,7 @@ class Config:
     coversheet: CoverSheetConfig = field(default_factory=CoverSheetConfig)
     directory: DirectoryConfig = field(default_factory=DirectoryConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    ldap: LdapConfig = field(default_factory=LdapConfig)
     source: str = "(defaults)"
 
     def pbx_profile(self) -> PbxProfile:
@@ -147,6 +150,9 @@ def _build(data: dict[str, Any], source: str) -> Config:
     config.pbx_profile()  # validate now, not at first use
     if config.records.checkpoint_every < 1:
         raise ConfigError(f"{source}: [records] checkpoint_every must be at least 1")
+    wrong = ldap_config.problems(config.ldap)
+    if wrong:
+        raise ConfigError(f"{source}: [ldap] " + "; ".join(wrong))
     return config
 
 
