@@ -4,6 +4,8 @@ intake, worker, HTTP API, relay to a real SMTP fax server)."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -15,7 +17,7 @@ from gateway.serve import BackgroundGateway
 from gateway.worker import Worker
 from tests import docgen
 from tests.harness import SmtpSink, fax_message, make_config, queued_id, seed, submit, wait_state
-from tests.web_support import stored_job
+from tests.web_support import page_csrf, populate, signed_in, stored_job
 
 OFFICER_POLICY = 'version = "po-test"\n[personal_data]\nprivacy_officer_for = ["masked"]\n'
 MASKED_NAME = [[(20, 20, "連絡票", 14), (20, 40, "氏名: ＊＊＊＊", 11), (20, 55, "会議資料を送付します。", 11)]]
@@ -88,6 +90,35 @@ def test_an_officer_who_lost_the_role_no_longer_counts_before_the_send(tmp_path)
         with app.session() as session:
             assert session.get(Job, job_id).state == "awaiting_confirmation"
         assert fax.received == []
+    finally:
+        fax.stop()
+        mail.stop()
+
+
+def test_the_web_app_asks_only_the_privacy_officer_once_only_their_confirmation_is_missing(tmp_path):
+    fax, mail = SmtpSink().start(), SmtpSink().start()
+    try:
+        app = App(make_config(tmp_path, fax.port, mail.port, policy_text=OFFICER_POLICY))
+        populate(app)
+        with app.session() as session:
+            session.query(User).filter_by(name="ito").one().privacy_officer = True
+        job_id = stored_job(app, pages=MASKED_NAME)
+        with app.session() as session:
+            sato = session.query(User).filter_by(name="sato").one()
+            assert approvals.confirm(session, session.get(Job, job_id), sato, "0354321111", app.policy).status == 200
+        with BackgroundGateway(app, smtp=False, worker=False) as gateway:
+            ordinary, officer = signed_in(gateway.http_port, "suzuki"), signed_in(gateway.http_port, "ito")
+            assert re.search(r'id="pending-count">0<', ordinary.get("/jobs").text)
+            assert job_id not in ordinary.get("/confirmations").text
+            page = ordinary.get(f"/jobs/{job_id}").text
+            assert "個人情報保護責任者の確認はまだです" in page and 'id="confirm-link"' not in page
+            assert re.search(r'id="pending-count">1<', officer.get("/jobs").text)
+            assert job_id in officer.get("/confirmations").text
+            assert officer.get(f"/jobs/{job_id}/pages/1.png").status_code == 200  # every page seen
+            done = officer.post(f"/jobs/{job_id}/confirm", data={"csrf_token": page_csrf(officer), "number": "03-5432-1111"})
+            assert done.status_code == 303 and done.headers["location"].endswith("notice=approved")
+            page = officer.get(f"/jobs/{job_id}").text
+            assert "個人情報保護責任者が確認しました" in page and "ito (承認者, 個人情報保護責任者)" in page
     finally:
         fax.stop()
         mail.stop()
