@@ -29,7 +29,7 @@ from gateway.ldap_client import DirectoryAccount, DirectoryUnavailable, LdapDire
 from gateway.ldap_config import membership
 from gateway.models import User
 from gateway.users import hash_password, password_matches, sync_directory_account
-from gateway.web import throttle
+from gateway.web import throttle, user_editor
 from gateway.web.models import LoginThrottle
 
 ACCOUNT_MAX = 100
@@ -102,7 +102,8 @@ def _settle(unit_of_work: UnitOfWork, key: str, subject: str, now: dt.datetime, 
         # Failures recorded while the password was being checked may have locked the account since.
         wait = throttle.wait_left(attempts, now)
         if account is not None and not wait:
-            if not account.name or not account.email:
+            if not account.name or not account.email or len(account.name) > user_editor.NAME_MAX or \
+                    len(account.email) > user_editor.EMAIL_MAX:
                 problem = "incomplete"
             else:
                 user, problem = sync_directory_account(session, account.name, account.email,
