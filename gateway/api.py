@@ -7,12 +7,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from pydantic import BaseModel, Field
 
-from gateway import approvals, jobs
+from gateway import approvals
 from gateway.api_incidents import incident_router
-from gateway.cover_prepend import generated
 from gateway.models import Job, Record, User
 from gateway.users import user_for_token
-from policies.highlight import auto_mask
 from gateway.health import health_router
 from gateway.web.router import web_router
 
@@ -82,14 +80,8 @@ def create_api(app) -> FastAPI:
     def send_masked(job_id: str, user_id: int = Depends(session_user)):
         """Replace a job blocked for personal data with its auto-masked version (a new job)."""
         with app.session() as session:
-            user = session.get(User, user_id)
-            job = load(session, job_id, user)
-            findings, document = list(job.findings), jobs.document_of(session, job_id)
-            # faxgate's own cover sheet stays out: the new job gets one of its own when screened
-            first_page = 2 if generated(job.rule_results) else 1
-        masked = auto_mask(document, [f for f in findings if not f["masked"]], app.screen_settings, first_page)
-        with app.session() as session:
-            answer = approvals.replace_with_masked(session, session.get(Job, job_id), session.get(User, user_id), masked)
+            load(session, job_id, session.get(User, user_id))
+        answer = approvals.send_masked(app.session, job_id, user_id, app.screen_settings)
         if answer.status != 200:
             return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
         return {"id": job_id, "state": "rejected", "masked_job": answer.message_ja}

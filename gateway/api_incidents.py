@@ -1,5 +1,6 @@
 """HTTP API for wrong sends: anyone who may see a job can report that it went astray; the
-incident's facts, judgements and drafts are for admins and auditors (the privacy office)."""
+incident's facts, judgements and drafts are for the privacy office: admins and privacy
+officers keep them, auditors read them."""
 
 from __future__ import annotations
 
@@ -63,8 +64,9 @@ def incident_router(app, session_user, may_see) -> APIRouter:
         return JSONResponse(result, status_code=201 if created else 200)
 
     def office_incident(session, incident_id: int, user_id: int) -> Incident:
-        if session.get(User, user_id).role not in OFFICE_ROLES:
-            raise HTTPException(403, "事案は管理者と監査担当だけが扱えます")
+        user = session.get(User, user_id)
+        if user.role not in OFFICE_ROLES and not user.privacy_officer:
+            raise HTTPException(403, "事案は管理者・個人情報保護担当・監査担当だけが扱えます")
         incident = session.get(Incident, incident_id)
         if incident is None:
             raise HTTPException(404, "事案が見つかりません (no such incident)")
@@ -82,8 +84,9 @@ def incident_router(app, session_user, may_see) -> APIRouter:
         try:
             with app.session() as session:
                 incident = office_incident(session, incident_id, user_id)
-                if session.get(User, user_id).role != "admin":
-                    raise HTTPException(403, "事案の記録を変えられるのは管理者だけです")
+                user = session.get(User, user_id)
+                if user.role != "admin" and not user.privacy_officer:
+                    raise HTTPException(403, "事案の記録を変えられるのは管理者と個人情報保護担当だけです")
                 incidents.update_incident(session, incident, session.get(User, user_id).name, narrative=narrative,
                                           state=state, reason=reason, **changes)
                 return incidents.incident_json(incident, app.policy)

@@ -15,6 +15,7 @@ from directory.profile import PbxProfile
 from gateway import db
 from gateway.config import Config
 from gateway.coversheet import cover_number_matches
+from gateway.ldap_client import LdapDirectory
 from gateway.message import MessageLimits
 from gateway.metrics import Metrics
 from gateway.notices import Notifier
@@ -64,6 +65,11 @@ class App:
     @cached_property
     def metrics(self) -> Metrics:
         return Metrics()
+
+    @cached_property
+    def directory_server(self) -> LdapDirectory | None:
+        """Where staff sign in when [ldap] names a server; None: local passwords only."""
+        return LdapDirectory(self.config.ldap) if self.config.ldap.enabled else None
 
     @cached_property
     def notifier(self) -> Notifier:

@@ -4,7 +4,9 @@ applied to stored jobs, each attempt an audit event."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,9 @@ from gateway import auditlog, confirmation, jobs
 from gateway.cover_prepend import generated
 from gateway.models import Confirmation, Job, JobBlob, User
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
+from policies.highlight import auto_mask
+from policies.pages import DocumentUnreadable
+from policies.settings import ScreenSettings
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,10 @@ def job_json(session: Session, job: Job, now=None) -> dict:
         "findings": job.findings,
         "reasons": job.reasons,
         "extra_approvers": job.extra_approvers,  # asked for by the screening findings
+        "needs_privacy_officer": job.needs_privacy_officer,  # one approver must be a privacy officer
         "confirmations": [
-            {"user": c.user.name, "role": c.role, "at": as_utc(c.at).isoformat(), "valid": (c.user_id, c.role) in valid}
+            {"user": c.user.name, "role": c.role, "at": as_utc(c.at).isoformat(), "valid": (c.user_id, c.role) in valid,
+             "privacy_officer": c.role == "approver" and c.user.privacy_officer}
             for c in job.confirmations
         ],
         "rules": [{"run": r.run, "rule": r.rule, "outcome": r.outcome, "code": r.code, "reason": r.reason}
@@ -63,11 +70,12 @@ def job_json(session: Session, job: Job, now=None) -> dict:
 def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Answer:
     now = utcnow()
     binding = binding_of(job)
+    needs = jobs.needs_of(job, policy)
     decision = confirmation.decide(
         state=job.state, submitter_id=job.submitter_id, job_department=job.department, binding=binding,
-        given=given_of(job), person=confirmation.Person(user.id, user.role, user.department),
+        given=given_of(job), person=confirmation.Person(user.id, user.role, user.department, user.privacy_officer),
         number_ok=bool(job.e164) and confirmation.number_matches(entered, job.e164, job.dial_string),
-        now=now, ttl_hours=policy.confirmation_ttl_hours,
+        now=now, ttl_hours=policy.confirmation_ttl_hours, needs=needs,
     )
     auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, decision.message_ja,
                     status=decision.status, role=decision.as_role)
@@ -78,7 +86,7 @@ def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Ans
         e164=binding.e164, entry_version=binding.entry_version, policy_version=binding.policy_version, at=now,
     ))
     session.flush()
-    if confirmation.is_approved(given_of(job), binding, now, policy.confirmation_ttl_hours, jobs.approvers_needed(job, policy)):
+    if confirmation.is_approved(given_of(job), binding, now, policy.confirmation_ttl_hours, needs):
         job.next_attempt_at = None
         jobs.move(session, job, "approved", f"user:{user.name}", "submitter and approver confirmed the destination")
     return Answer(200, decision.message_ja)
@@ -96,13 +104,41 @@ def reject(session: Session, job: Job, user: User, reason: str) -> Answer:
     return Answer(200, "却下しました")
 
 
-def replace_with_masked(session: Session, job: Job, user: User, masked_document: bytes) -> Answer:
-    """The submitter sends the auto-masked version instead of a job blocked for personal data:
-    a new job (screened and confirmed like any other); the blocked one is settled as replaced."""
+def _masked_refusal(job: Job, user: User) -> Answer | None:
     if user.id != job.submitter_id:
         return Answer(403, "黒塗り版で送り直せるのは依頼者本人だけです")
     if job.state != "blocked" or not any(r["code"] == "personal_data" for r in job.reasons):
         return Answer(409, "個人情報のために止めた送信だけを黒塗り版に置き換えられます")
+    return None
+
+
+def send_masked(unit_of_work: Callable[[], AbstractContextManager[Session]], job_id: str, user_id: int,
+                settings: ScreenSettings) -> Answer:
+    """Make the auto-masked version of a job blocked for personal data and put it in the job's
+    place (see replace_with_masked). The pages are rendered and masked between two short
+    transactions, never inside one. On success the answer's message is the new job's id."""
+    with unit_of_work() as session:
+        job = session.get(Job, job_id)
+        refusal = _masked_refusal(job, session.get(User, user_id))
+        if refusal:
+            return refusal
+        unmasked, document = [f for f in job.findings if not f["masked"]], jobs.document_of(session, job_id)
+        # faxgate's own cover sheet stays out: the new job gets one of its own when screened
+        first_page = 2 if generated(job.rule_results) else 1
+    try:
+        masked = auto_mask(document, unmasked, settings, first_page)
+    except DocumentUnreadable as exc:  # fail closed: nothing replaces the stopped job
+        return Answer(409, f"黒塗り版を作れませんでした: {exc.message_ja}")
+    with unit_of_work() as session:
+        return replace_with_masked(session, session.get(Job, job_id), session.get(User, user_id), masked)
+
+
+def replace_with_masked(session: Session, job: Job, user: User, masked_document: bytes) -> Answer:
+    """The submitter sends the auto-masked version instead of a job blocked for personal data:
+    a new job (screened and confirmed like any other); the blocked one is settled as replaced."""
+    refusal = _masked_refusal(job, user)  # again: the job may have changed while it was masked
+    if refusal:
+        return refusal
     blob = session.get(JobBlob, job.id)
     [new_id] = jobs.create_jobs(session, [dict(
         message=blob.message, document=masked_document, actor=f"user:{user.name}",

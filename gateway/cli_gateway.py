@@ -50,9 +50,11 @@ def users_group() -> None:
 @click.option("--email", required=True)
 @click.option("--department", default="")
 @click.option("--password-stdin", is_flag=True, help="パスワードを標準入力から読む")
+@click.option("--privacy-officer", is_flag=True,
+              help="個人情報保護責任者（承認者のみ）: 個人情報を含む送信で必要な承認者になれる")
 @config_option
 @click.pass_context
-def users_add(ctx, name, role, email, department, password_stdin) -> None:
+def users_add(ctx, name, role, email, department, password_stdin, privacy_officer) -> None:
     """職員を登録する."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and len(password) < 12:
@@ -60,7 +62,7 @@ def users_add(ctx, name, role, email, department, password_stdin) -> None:
     app = get_app(ctx)
     try:
         with app.session() as session:
-            add_user(session, name, role, email, department, password, default_actor())
+            add_user(session, name, role, email, department, password, default_actor(), privacy_officer=privacy_officer)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"利用者 {name} ({role}) を登録しました", err=True)

@@ -66,7 +66,8 @@ def scan_command(files: tuple[str, ...], as_json: bool, settings_file: str | Non
 def _json(result: ScreenResult) -> dict:
     body = result.to_json()
     return {"verdict": body["verdict"], "pages": body["pages"], "findings": body["findings"],
-            "seconds": body["seconds"], "hold": body["hold"], "extra_approvers": body["extra_approvers"]}
+            "seconds": body["seconds"], "hold": body["hold"], "extra_approvers": body["extra_approvers"],
+            "needs_privacy_officer": body["needs_privacy_officer"]}
 
 
 def _print_table(file: str, result: ScreenResult) -> None:
@@ -74,6 +75,8 @@ def _print_table(file: str, result: ScreenResult) -> None:
     verdict = _VERDICTS_JA[result.verdict]
     if result.verdict == "pass" and result.extra_approvers:
         verdict += f"（承認者を{result.extra_approvers}人追加）"
+    if result.needs_privacy_officer:
+        verdict += "（個人情報保護責任者の承認が必要）"
     click.echo(f"  判定: {verdict}   ページ数: {result.pages}   所要時間: {result.seconds:.2f}秒")
     if result.hold:
         click.echo(f"  保留の理由: {result.hold.message_ja}")

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from directory.profile import DidRange, PbxProfile, ProfileError
+from gateway import ldap_config
+from gateway.ldap_config import LdapConfig
 from gateway.records_config import CoverSheetConfig, RecordsConfig
 
 CONFIG_ENV = "FAXGATE_CONFIG"
@@ -99,6 +101,7 @@ class Config:
     coversheet: CoverSheetConfig = field(default_factory=CoverSheetConfig)
     directory: DirectoryConfig = field(default_factory=DirectoryConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    ldap: LdapConfig = field(default_factory=LdapConfig)
     source: str = "(defaults)"
 
     def pbx_profile(self) -> PbxProfile:
@@ -162,6 +165,9 @@ def _build(data: dict[str, Any], source: str) -> Config:
                           f"not {config.records.tsa_url!r}")
     if config.records.pkcs11_module and not config.records.pkcs11_key_label:
         raise ConfigError(f"{source}: [records] pkcs11_key_label is needed with pkcs11_module")
+    wrong = ldap_config.problems(config.ldap)
+    if wrong:
+        raise ConfigError(f"{source}: [ldap] " + "; ".join(wrong))
     return config
 
 

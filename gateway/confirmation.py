@@ -3,6 +3,10 @@
 The submitter re-enters the destination first; then approvers other than the submitter, one
 confirmation each, re-enter it blind. Each confirmation is bound to the job's content hash,
 destination, directory entry version and policy version: a change to any voids it.
+
+A job whose findings ask for a privacy officer (see policies.settings, privacy_officer_for)
+is approved only when one of its approvers is a privacy officer; an approver who is not one
+is not asked for a confirmation that would not bring the job closer to approval.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class Given:
     role: str  # submitter | approver
     binding: Binding
     at: dt.datetime
+    privacy_officer: bool = False  # whether the person who gave it is a privacy officer now
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,35 @@ class Person:
     user_id: int
     role: str  # staff | approver | admin | auditor
     department: str
+    privacy_officer: bool = False
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a job needs before it may be sent, beside the submitter's own confirmation."""
+
+    approvers: int
+    privacy_officer: bool = False
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """What is still missing among the valid confirmations."""
+
+    submitter: bool
+    approvers: int
+    privacy_officer: bool
+
+    @property
+    def nothing(self) -> bool:
+        return not self.submitter and self.approvers <= 0 and not self.privacy_officer
+
+    def wants_approver(self, privacy_officer: bool) -> bool:
+        """Whether one more approver's confirmation, from a privacy officer or not, is needed.
+        While a privacy officer's is missing, the last approver place is kept for one."""
+        if self.privacy_officer:
+            return privacy_officer or self.approvers > 1
+        return self.approvers > 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +104,16 @@ def valid_confirmations(given: list[Given], binding: Binding, now: dt.datetime, 
     return [g for g in given if g.binding == binding and now - g.at <= limit]
 
 
+def outstanding(valid: list[Given], needs: Needs) -> Outstanding:
+    """What ``valid`` (see valid_confirmations) still lacks."""
+    approvers = [g for g in valid if g.role == "approver"]
+    return Outstanding(
+        submitter=not any(g.role == "submitter" for g in valid),
+        approvers=needs.approvers - len({g.user_id for g in approvers}),
+        privacy_officer=needs.privacy_officer and not any(g.privacy_officer for g in approvers),
+    )
+
+
 def decide(
     *,
     state: str,
@@ -81,6 +125,7 @@ def decide(
     number_ok: bool,
     now: dt.datetime,
     ttl_hours: float,
+    needs: Needs,
 ) -> Decision:
     if state != "awaiting_confirmation":
         return Decision(409, f"この送信は確認待ちではありません（状態: {state}）")
@@ -99,13 +144,13 @@ def decide(
             return Decision(409, "先に依頼者本人が宛先を再入力して確認してください")
         if any(g.user_id == person.user_id for g in valid):
             return Decision(409, "この送信はすでに確認済みです。別の承認者の確認が必要です")
+        if not outstanding(valid, needs).wants_approver(person.privacy_officer):
+            return Decision(409, "この送信には個人情報保護責任者の確認が必要です。ほかの承認者の確認はそろっています")
         as_role = "approver"
     if not number_ok:
         return Decision(422, "入力した番号が送信先と一致しません。宛先を確かめてください（報告第371号の誤送信防止）")
     return Decision(200, "確認しました", as_role)
 
 
-def is_approved(given: list[Given], binding: Binding, now: dt.datetime, ttl_hours: float, approvers: int) -> bool:
-    valid = valid_confirmations(given, binding, now, ttl_hours)
-    approver_ids = {g.user_id for g in valid if g.role == "approver"}
-    return any(g.role == "submitter" for g in valid) and len(approver_ids) >= approvers
+def is_approved(given: list[Given], binding: Binding, now: dt.datetime, ttl_hours: float, needs: Needs) -> bool:
+    return outstanding(valid_confirmations(given, binding, now, ttl_hours), needs).nothing

@@ -117,13 +117,17 @@ def binding_of(job: Job) -> confirmation.Binding:
 
 
 def given_of(job: Job) -> list[confirmation.Given]:
+    """The job's confirmations for the rules. Whether a person is a privacy officer is taken as
+    it is now: a privacy officer who lost the role no longer counts as one."""
     return [
         confirmation.Given(c.user_id, c.role,
-                           confirmation.Binding(c.content_sha256, c.e164, c.entry_version, c.policy_version), as_utc(c.at))
+                           confirmation.Binding(c.content_sha256, c.e164, c.entry_version, c.policy_version), as_utc(c.at),
+                           privacy_officer=c.user.privacy_officer)
         for c in job.confirmations
     ]
 
 
-def approvers_needed(job: Job, policy) -> int:
-    """The policy's approvers, plus any the screening findings asked for."""
-    return policy.approvers + (job.extra_approvers or 0)
+def needs_of(job: Job, policy) -> confirmation.Needs:
+    """The policy's approvers, plus any the screening findings asked for, and whether one of
+    them must be a privacy officer."""
+    return confirmation.Needs(policy.approvers + (job.extra_approvers or 0), bool(job.needs_privacy_officer))

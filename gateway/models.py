@@ -21,6 +21,11 @@ class User(Base):
     department: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # May be the one approver that a job with personal data needs (see gateway.confirmation).
+    privacy_officer: Mapped[bool] = mapped_column(Boolean, default=False)
+    # local: password kept here (argon2); ldap: the directory server checks the password and
+    # decides role, department and privacy officer at every sign-in.
+    source: Mapped[str] = mapped_column(String(16), default="local")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -84,6 +89,7 @@ class Job(Base):
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     findings: Mapped[list] = mapped_column(JSON, default=list)
     extra_approvers: Mapped[int] = mapped_column(Integer, default=0)  # raised by screening findings
+    needs_privacy_officer: Mapped[bool] = mapped_column(Boolean, default=False)  # set by screening findings
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     relay_receipt: Mapped[str | None] = mapped_column(Text)

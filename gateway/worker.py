@@ -120,6 +120,7 @@ class Worker:
                 job.entry_id, job.entry_version = subject.entry.id, subject.entry.version
             job.pages, job.findings, job.reasons = subject.pages, subject.findings, outcome.reasons
             job.extra_approvers = subject.screened.extra_approvers if subject.screened else 0
+            job.needs_privacy_officer = bool(subject.screened and subject.screened.needs_privacy_officer)
             job.policy_version = self.app.policy.version
             jobs.move(session, job, outcome.state, ACTOR, "; ".join(r["code"] for r in outcome.reasons),
                       rules=[f"{r.rule}:{r.outcome}" for r in outcome.records])
@@ -159,7 +160,7 @@ class Worker:
         if job.policy_version != self.app.policy.version:
             return False
         policy = self.app.policy
-        return confirmation.is_approved(given_of(job), binding_of(job), now, policy.confirmation_ttl_hours, jobs.approvers_needed(job, policy))
+        return confirmation.is_approved(given_of(job), binding_of(job), now, policy.confirmation_ttl_hours, jobs.needs_of(job, policy))
 
     def _request(self, session, job: Job) -> RelayRequest:
         number = {"e164": job.e164, "national": national_digits(job.e164),

@@ -15,7 +15,8 @@ digits boxed reaches nobody and counts as masked.
 Verdicts: `block` when any unmasked finding's category policy says block (sensitive data
 next to an unmasked identifier always blocks); otherwise `hold` when any page could not be
 read with confidence (fail closed); otherwise `pass`, with `extra_approvers` = 1 when a
-finding's category asks for one more approver. A blocked result still carries `hold` when
+finding's category asks for one more approver, and `needs_privacy_officer` when a finding is
+one the settings' `privacy_officer_for` names. A blocked result still carries `hold` when
 a page also could not be read.
 """
 
@@ -131,6 +132,7 @@ class ScreenResult:
     hold: Hold | None
     seconds: float
     extra_approvers: int
+    needs_privacy_officer: bool = False
 
     @property
     def blocking(self) -> list[Finding]:
@@ -158,12 +160,15 @@ class ScreenResult:
         if self.extra_approvers:
             return ("要配慮個人情報が含まれているため、承認者を1人追加して確認します。",
                     "The document holds sensitive personal data: one more approver checks it.")
+        if self.needs_privacy_officer:
+            return ("個人情報（黒塗りを含む）が含まれているため、個人情報保護責任者が承認者として確認します。",
+                    "The document holds personal data (masked or sensitive): a privacy officer approves it.")
         return "マスキングされていない個人情報は見つかりませんでした。", "No unmasked personal data was found."
 
     def to_json(self) -> dict:
         return {"verdict": self.verdict, "pages": self.pages, "findings": [f.to_json() for f in self.findings],
                 "hold": self.hold.to_json() if self.hold else None, "seconds": round(self.seconds, 3),
-                "extra_approvers": self.extra_approvers}
+                "extra_approvers": self.extra_approvers, "needs_privacy_officer": self.needs_privacy_officer}
 
 
 def _hold(code: str, page: int | None = None, **facts) -> Hold:
@@ -215,8 +220,9 @@ def screen_loaded(document: Document, settings: ScreenSettings | None = None, st
         verdict = "hold"
     else:
         verdict = "pass"
+    officer = any(settings.needs_privacy_officer(f.category, f.sensitive, f.masked) for f in findings)
     return ScreenResult(verdict, len(document.pages), findings, hold, time.monotonic() - started,
-                        extra if verdict == "pass" else 0)
+                        extra if verdict == "pass" else 0, officer and verdict == "pass")
 
 
 def _with_actions(findings: list[Finding], settings: ScreenSettings) -> list[Finding]:

@@ -7,6 +7,7 @@ file, or a file of its own for `faxgate scan --settings`):
 
     resolution = "fine"              # or "standard": judge pages as a standard-mode fax
     time_limit_seconds = 300
+    privacy_officer_for = ["masked", "sensitive"]   # findings for which a privacy officer approves
     [categories]                     # block | extra_approver | allow
     health = "extra_approver"
     [office]
@@ -39,6 +40,9 @@ from policies.pages import DPI, PageLimits
 from policies.recognizers import IdentifierPattern
 
 ACTIONS = ("block", "extra_approver", "allow")
+# What in a job's findings makes a privacy officer one of its approvers: any masked value, any
+# sensitive category (要配慮個人情報), or a category by name.
+PRIVACY_OFFICER_TRIGGERS = ("masked", "sensitive")
 # Identifiers block unless masked. Sensitive data on its own, with every identifier masked,
 # identifies nobody (personal-data.md); it needs one more approver. Next to an unmasked
 # identifier it blocks (see policies.screen).
@@ -54,6 +58,7 @@ class ScreenSettings:
     ocr: OcrSettings = OcrSettings()
     identifiers: tuple[IdentifierPattern, ...] = ()
     time_limit_seconds: float = 300.0  # the whole document, OCR included
+    privacy_officer_for: tuple[str, ...] = ()  # PRIVACY_OFFICER_TRIGGERS or category names
     _actions: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -67,18 +72,30 @@ class ScreenSettings:
             raise ValueError(f"category actions must be one of {ACTIONS}: {wrong}")
         if not (0 < self.time_limit_seconds < 86400):
             raise ValueError("time_limit_seconds must be between 0 and 86400")
+        if isinstance(self.privacy_officer_for, str):
+            raise ValueError("privacy_officer_for must be a list")
+        triggers = set(self.privacy_officer_for) - set(PRIVACY_OFFICER_TRIGGERS) - set(NAMES_JA)
+        if triggers:
+            raise ValueError(f"privacy_officer_for: unknown {', '.join(sorted(map(str, triggers)))} "
+                             f"(known: {', '.join(PRIVACY_OFFICER_TRIGGERS)} or a category: {', '.join(NAMES_JA)})")
         object.__setattr__(self, "identifiers", tuple(self.identifiers))
+        object.__setattr__(self, "privacy_officer_for", tuple(self.privacy_officer_for))
         object.__setattr__(self, "_actions", MappingProxyType({**DEFAULT_ACTIONS, **self.categories}))
 
     def action(self, category: str) -> str:
         return self._actions[category]
+
+    def needs_privacy_officer(self, category: str, sensitive: bool, masked: bool) -> bool:
+        """Whether a finding like this makes a privacy officer one of the job's approvers."""
+        triggers = self.privacy_officer_for
+        return (masked and "masked" in triggers) or (sensitive and "sensitive" in triggers) or category in triggers
 
     def with_directory(self, numbers=(), organisations=()) -> "ScreenSettings":
         """These settings with the approved directory's destinations allowed too."""
         return dataclasses.replace(self, allow=self.allow.with_directory(tuple(numbers), tuple(organisations)))
 
 
-_TOP_KEYS = {"resolution", "time_limit_seconds", "categories", "office", "ocr", "identifiers"}
+_TOP_KEYS = {"resolution", "time_limit_seconds", "categories", "office", "ocr", "identifiers", "privacy_officer_for"}
 
 
 def settings_from_table(table: Mapping) -> ScreenSettings:
@@ -93,6 +110,10 @@ def settings_from_table(table: Mapping) -> ScreenSettings:
         values["time_limit_seconds"] = _number(table["time_limit_seconds"], "time_limit_seconds")
     if "categories" in table:
         values["categories"] = dict(_table(table["categories"], "categories"))
+    if "privacy_officer_for" in table:
+        if not isinstance(table["privacy_officer_for"], list):
+            raise ValueError("privacy_officer_for must be a list")
+        values["privacy_officer_for"] = tuple(table["privacy_officer_for"])
     if "office" in table:
         values["allow"] = AllowList(**_fields_of(AllowList, _table(table["office"], "office"), "office"))
     if "ocr" in table:

@@ -17,6 +17,8 @@ if [ "$extra" = "test" ]; then
   command -v systemd-analyze >/dev/null || apt_packages+=(systemd)  # checks deploy/systemd units
   # A real PKCS#11 token for the hardware signing key tests.
   [ -f /usr/lib/softhsm/libsofthsm2.so ] || apt_packages+=(softhsm2)
+  # A real OpenLDAP server for the directory sign-in tests (they start their own slapd).
+  [ -x /usr/sbin/slapd ] || apt_packages+=(slapd ldap-utils)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -27,8 +29,9 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
-  # The tests start their own PostgreSQL servers; the packaged cluster is not needed.
+  # The tests start their own PostgreSQL and slapd servers; the packaged ones are not needed.
   command -v pg_ctlcluster >/dev/null && pg_ctlcluster 15 main stop 2>/dev/null || true
+  [ -x /etc/init.d/slapd ] && /etc/init.d/slapd stop >/dev/null 2>&1 || true
 fi
 
 if [ ! -x .venv/bin/python ]; then

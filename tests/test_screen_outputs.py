@@ -79,6 +79,20 @@ def test_category_policy_allow_and_extra_approver():
     assert screen_document(masked_form, strict).verdict == "block"
 
 
+def test_the_policy_names_the_findings_that_need_a_privacy_officer():
+    masked_form = docgen.boxed_pdf([FORM], covered={(0, 1), (0, 2)})  # name and phone boxed, health readable
+    assert not screen_document(masked_form).needs_privacy_officer, "off unless the policy asks"
+    for triggers in (["masked"], ["sensitive"], ["health"], ["masked", "sensitive"]):
+        result = screen_document(masked_form, ScreenSettings(privacy_officer_for=tuple(triggers)))
+        assert result.verdict == "pass" and result.needs_privacy_officer, triggers
+        assert result.to_json()["needs_privacy_officer"] is True
+    assert not screen_document(masked_form, ScreenSettings(privacy_officer_for=("my_number",))).needs_privacy_officer
+    clean = docgen.text_pdf([[(20, 25, "会議のご案内", 16)]])
+    assert not screen_document(clean, ScreenSettings(privacy_officer_for=("masked", "sensitive"))).needs_privacy_officer
+    blocked = screen_document(docgen.text_pdf([FORM]), ScreenSettings(privacy_officer_for=("sensitive",)))
+    assert blocked.verdict == "block" and not blocked.needs_privacy_officer, "a stopped job needs no approver"
+
+
 def test_sensitive_data_next_to_a_readable_identifier_blocks(form):
     result = screen_document(form, ScreenSettings(categories={"health": "allow", "name": "extra_approver"}))
     assert next(f for f in result.findings if f.category == "health").action == "block"
@@ -104,6 +118,7 @@ def test_settings_from_toml():
     table = tomllib.loads("""
 resolution = "standard"
 time_limit_seconds = 120
+privacy_officer_for = ["masked", "disability"]
 [categories]
 health = "block"
 [office]
@@ -125,6 +140,7 @@ value = '\\d{8}'
     assert settings.allow.allows_number("+81354322941") and settings.allow.allows_person("佐藤一郎")
     assert settings.ocr.timeout_seconds == 30 and settings.ocr.min_confidence == 80
     assert settings.identifiers[0].labels == ("世帯番号",)
+    assert settings.privacy_officer_for == ("masked", "disability")
     assert settings_from_table({}) == ScreenSettings()
 
 
@@ -136,6 +152,8 @@ value = '\\d{8}'
     ({"office": {"numbers": "03-5432-2941"}}, "numbers"),
     ({"ocr": {"min_confidence": 120}}, "min_confidence"),
     ({"resolution": "superfine"}, "superfine"),
+    ({"privacy_officer_for": ["unmasked"]}, "unmasked"),
+    ({"privacy_officer_for": "masked"}, "privacy_officer_for must be a list"),
     ({"identifiers": [{"category": "name", "labels": ["("], "value": "x"}]}, ""),
 ])
 def test_bad_settings_name_what_is_wrong(table, wrong):

@@ -1,6 +1,6 @@
 """The web app in a real browser (Debian's Chromium, headless, driven by Playwright): a fax sent
-by two people in the Japanese UI, a stopped fax explained, and a directory change approved by a
-second administrator. Screenshots go to tests/artifacts/ for people to look at."""
+by two people in the Japanese UI, a stopped fax explained and replaced by its auto-masked
+version, and a directory change approved by a second administrator. Screenshots go to tests/artifacts/ for people to look at."""
 
 from __future__ import annotations
 
@@ -127,6 +127,19 @@ def test_a_stopped_fax_is_explained(chromium, world):
     submitter.get_by_role("link", name="English").click()
     assert "What to do" in submitter.locator(".reason").first.inner_text()
     shot(submitter, "blocked-3-detail-english")
+    submitter.get_by_role("link", name="日本語").click()
+    offer = submitter.locator("#send-masked")
+    assert "黒塗り" in offer.inner_text() and "新しい送信" in offer.inner_text()
+    offer.get_by_role("button", name="黒塗り版で送る").click()
+    assert "黒塗り版を新しい送信として受け付けました" in submitter.locator(".notice").inner_text()
+    masked_id = re.search(r"/jobs/([\w-]+)", submitter.url).group(1)
+    assert masked_id != job_id
+    assert wait_state(app, masked_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+    assert wait_state(app, job_id, {"rejected"}) == "rejected"
+    submitter.reload()
+    submitter.wait_for_load_state("load")
+    assert submitter.locator("#job-state").inner_text() == "確認待ち"
+    shot(submitter, "blocked-4-masked-version-waiting")
     assert fax.received == []
 
 

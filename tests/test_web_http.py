@@ -14,12 +14,14 @@ from sqlalchemy import update
 
 from directory.schema import DirectoryEntry
 from gateway.app import App
+from gateway.models import Job
 from gateway.serve import BackgroundGateway
 from gateway.web import throttle
 from gateway.web.core import office_today
 from gateway.web.models import LoginThrottle, WebSession
 from gateway.web.router import web_router
 from gateway.web.sessions import COOKIE
+from gateway.worker import Worker
 from tests.harness import SmtpSink, make_config
 from tests.web_support import (
     HIDDEN_NUMBER_FORMS,
@@ -148,7 +150,7 @@ def test_logout_needs_the_token_and_ends_the_session(world):
 
 def _post_routes(app) -> list[str]:
     paths = [route.path for route in web_router(app).routes if "POST" in route.methods and route.path != "/login"]
-    return [path.replace("{job_id}", "20260101-000000000000").replace("{proposal_id}", "1")
+    return [path.replace("{job_id}", "20260101-000000000000").replace("{proposal_id}", "1").replace("{user_id}", "1")
             .replace("{incident_id}", "1") for path in paths]
 
 
@@ -158,7 +160,8 @@ def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
     other = signed_in(port, "kimura")
     routes = _post_routes(app)
     assert {"/logout", "/jobs/20260101-000000000000/confirm", "/jobs/20260101-000000000000/reject",
-            "/directory/proposals", "/directory/proposals/1/approve", "/directory/proposals/1/refuse"} <= set(routes)
+            "/jobs/20260101-000000000000/masked", "/directory/proposals", "/directory/proposals/1/approve",
+            "/directory/proposals/1/refuse", "/users", "/users/1", "/users/1/password"} <= set(routes)
     for path in routes:
         for token in ("", page_csrf(other)):  # missing, or another session's
             answer = client.post(path, data={"csrf_token": token, "number": "0354321111", "reason": "x"})
@@ -168,12 +171,13 @@ def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
 
 
 ALL_PAGES = ["/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
-             "/directory/proposals", "/directory/proposals/new", "/users", "/audit", "/audit.csv", "/incidents"]
+             "/directory/proposals", "/directory/proposals/new", "/users", "/users/new", "/users/1", "/audit", "/audit.csv",
+             "/incidents"]
 ALLOWED = {
     "sato": {"/jobs", "/confirmations", "/blocked"},
     "suzuki": {"/jobs", "/confirmations", "/blocked"},
     "yamada": {"/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
-               "/directory/proposals", "/directory/proposals/new", "/users", "/incidents"},
+               "/directory/proposals", "/directory/proposals/new", "/users", "/users/new", "/users/1", "/incidents"},
     "mori": {"/jobs", "/confirmations", "/blocked", "/audit", "/audit.csv", "/incidents"},
 }
 
@@ -270,6 +274,41 @@ def test_a_blocked_job_says_why_and_what_to_do(world):
     assert "確認を待っていません" in client.get(f"/jobs/{job_id}/confirm").text
     english = client.get("/lang/en", params={"next": f"/jobs/{job_id}"})
     assert "What to do" in client.get(english.headers["location"]).text
+
+
+def test_the_submitter_sends_the_auto_masked_version_of_a_stopped_fax(world):
+    app, port = world
+    job_id = stored_job(app, pages=PERSONAL_PAGES)
+    approver, submitter = signed_in(port, "suzuki"), signed_in(port, "sato")
+    assert 'id="send-masked"' not in approver.get(f"/jobs/{job_id}").text, "offered to the submitter only"
+    assert approver.post(f"/jobs/{job_id}/masked", data={"csrf_token": page_csrf(approver)}).status_code == 403
+    page = submitter.get(f"/jobs/{job_id}").text
+    assert 'id="send-masked"' in page and "黒塗り版" in page and "新しい送信" in page
+    assert submitter.post(f"/jobs/{job_id}/masked", data={"csrf_token": ""}).status_code == 403
+    assert job_state(app, job_id) == "blocked"
+
+    sent = submitter.post(f"/jobs/{job_id}/masked", data={"csrf_token": page_csrf(submitter)})
+    assert sent.status_code == 303
+    masked_id = re.fullmatch(r"/jobs/([\w-]+)\?notice=masked", sent.headers["location"]).group(1)
+    assert masked_id != job_id and job_state(app, job_id) == "rejected"
+    assert "もう一度点検" in submitter.get(sent.headers["location"]).text
+    assert Worker(app).screen_one()
+    assert job_state(app, masked_id) == "awaiting_confirmation"
+    with app.session() as session:
+        assert [f for f in session.get(Job, masked_id).findings if not f["masked"]] == [], "nothing readable is left"
+    assert 'id="send-masked"' not in submitter.get(f"/jobs/{job_id}").text
+    again = submitter.post(f"/jobs/{job_id}/masked", data={"csrf_token": page_csrf(submitter)})
+    assert again.status_code == 409 and "個人情報のために止めた送信だけ" in again.text
+
+
+def test_no_masked_version_is_offered_for_other_stops(world):
+    app, port = world
+    not_in_directory = stored_job(app, to="+81354327777")
+    submitter = signed_in(port, "sato")
+    assert job_state(app, not_in_directory) == "blocked"
+    assert 'id="send-masked"' not in submitter.get(f"/jobs/{not_in_directory}").text
+    refused = submitter.post(f"/jobs/{not_in_directory}/masked", data={"csrf_token": page_csrf(submitter)})
+    assert refused.status_code == 409 and job_state(app, not_in_directory) == "blocked"
 
 
 def test_a_directory_change_needs_a_second_admin(world):

@@ -4,7 +4,9 @@ gateway.jobstates for every move, the worker's re-check before sending). Whateve
 in any order (confirm with right or wrong numbers, from any role or department, twice, after
 the content, destination, directory entry or policy changed, after confirmations expired), no
 job reaches `approved` or `sending`/`sent` without a confirmation by its submitter and one by
-a distinct approver of its department, both given after its last change (reliability row 7).
+a distinct approver of its department, both given after its last change (reliability row 7);
+a job whose findings asked for a privacy officer has one among those approvers, and no job
+ever holds more approvers' confirmations than it needs.
 
 The check is written independently of the rules: it keeps its own ledger of accepted
 confirmations and of when the job last changed.
@@ -24,19 +26,21 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from gateway import confirmation
-from gateway.confirmation import Binding, Given, Person
+from gateway.confirmation import Binding, Given, Needs, Person
 from gateway.jobstates import check_transition
 
 DEPARTMENT = "保健福祉課"
 SUBMITTER_ID = 1
 TTL_HOURS = 24.0
 PEOPLE = [
-    ("staff", DEPARTMENT),  # 2: a colleague without the approver role
-    ("approver", DEPARTMENT),  # 3
-    ("approver", DEPARTMENT),  # 4
-    ("approver", "区民課"),  # 5: another department
-    ("admin", ""),  # 6
-    ("auditor", ""),  # 7
+    ("staff", DEPARTMENT, False),  # 2: a colleague without the approver role
+    ("approver", DEPARTMENT, False),  # 3
+    ("approver", DEPARTMENT, False),  # 4
+    ("approver", "区民課", True),  # 5: another department's privacy officer
+    ("admin", "", False),  # 6
+    ("auditor", "", False),  # 7
+    ("approver", DEPARTMENT, True),  # 8: the department's privacy officer
+    ("staff", DEPARTMENT, True),  # 9: marked privacy officer without the approver role
 ]
 FIRST_DESTINATION = "+81354321111"
 
@@ -59,17 +63,18 @@ class Accepted:
     user_id: int
     role: str
     department: str
+    privacy_officer: bool
     sequence: int  # when, in steps: comparable with the last change
     at: dt.datetime
 
 
 class JobLifeCycle(RuleBasedStateMachine):
     @initialize(submitter_role=st.sampled_from(["staff", "approver"]), approvers=st.integers(1, 2),
-                passes=st.sampled_from([True, True, False]))
-    def start(self, submitter_role, approvers, passes):
+                officer=st.booleans(), passes=st.sampled_from([True, True, False]))
+    def start(self, submitter_role, approvers, officer, passes):
         self.people = {SUBMITTER_ID: Person(SUBMITTER_ID, submitter_role, DEPARTMENT)}
-        self.people |= {n: Person(n, role, department) for n, (role, department) in enumerate(PEOPLE, start=2)}
-        self.approvers_needed = approvers
+        self.people |= {n: Person(n, role, department, po) for n, (role, department, po) in enumerate(PEOPLE, start=2)}
+        self.needs = Needs(approvers, officer)
         self.state = "received"
         self.binding = Binding("sha-0", FIRST_DESTINATION, 1, "policy-1")
         self.earlier_destinations: list[str] = []
@@ -87,9 +92,9 @@ class JobLifeCycle(RuleBasedStateMachine):
         fresh = [a for a in self.ledger if a.sequence > self.last_change
                  and self.now - a.at <= dt.timedelta(hours=TTL_HOURS)]
         submitter = any(a.user_id == SUBMITTER_ID for a in fresh)
-        approvers = {a.user_id for a in fresh
-                     if a.user_id != SUBMITTER_ID and a.role == "approver" and a.department == DEPARTMENT}
-        return submitter and len(approvers) >= self.approvers_needed
+        approvers = [a for a in fresh if a.user_id != SUBMITTER_ID and a.role == "approver" and a.department == DEPARTMENT]
+        officer = any(a.privacy_officer for a in approvers) or not self.needs.privacy_officer
+        return submitter and len({a.user_id for a in approvers}) >= self.needs.approvers and officer
 
     def move(self, new_state: str) -> None:
         check_transition(self.state, new_state)  # raises on any move the life cycle does not allow
@@ -109,7 +114,7 @@ class JobLifeCycle(RuleBasedStateMachine):
         self.last_change = self.sequence
 
     def approved_by_rules(self) -> bool:
-        return confirmation.is_approved(self.given, self.binding, self.now, TTL_HOURS, self.approvers_needed)
+        return confirmation.is_approved(self.given, self.binding, self.now, TTL_HOURS, self.needs)
 
     # -- what happens to a job ----------------------------------------------------------------
 
@@ -126,7 +131,7 @@ class JobLifeCycle(RuleBasedStateMachine):
 
     # The department's approvers are drawn more often than the people who may not confirm,
     # so that runs get far enough to be sent.
-    @rule(person=st.sampled_from([3, 4, 3, 4, 2, 5, 6, 7]), right=st.sampled_from([True, True, False]),
+    @rule(person=st.sampled_from([3, 4, 8, 3, 4, 8, 2, 5, 6, 7, 9]), right=st.sampled_from([True, True, False]),
           variant=st.integers(0, 11))
     def someone_else_confirms(self, person, right, variant):
         self.confirm(person, right, variant)
@@ -143,15 +148,15 @@ class JobLifeCycle(RuleBasedStateMachine):
         who = self.people[person]
         decision = confirmation.decide(
             state=self.state, submitter_id=SUBMITTER_ID, job_department=DEPARTMENT, binding=self.binding,
-            given=self.given, person=who, now=self.now, ttl_hours=TTL_HOURS,
+            given=self.given, person=who, now=self.now, ttl_hours=TTL_HOURS, needs=self.needs,
             number_ok=confirmation.number_matches(entered, self.binding.e164, written(self.binding.e164)[-1]),
         )
         if decision.status != 200:
             return
         assert entered in written(self.binding.e164), f"accepted {entered!r} for {self.binding.e164}"
         assert decision.as_role == ("submitter" if person == SUBMITTER_ID else "approver")
-        self.given.append(Given(person, decision.as_role, self.binding, self.now))
-        self.ledger.append(Accepted(person, who.role, who.department, self.sequence, self.now))
+        self.given.append(Given(person, decision.as_role, self.binding, self.now, who.privacy_officer))
+        self.ledger.append(Accepted(person, who.role, who.department, who.privacy_officer, self.sequence, self.now))
         if self.approved_by_rules():
             self.move("approved")
 
@@ -195,6 +200,9 @@ class JobLifeCycle(RuleBasedStateMachine):
         counting = [g.user_id for g in self.given
                     if g.binding == self.binding and self.now - g.at <= dt.timedelta(hours=TTL_HOURS)]
         assert len(counting) == len(set(counting)), "one confirmation per person counts at a time"
+        approvers = [g for g in self.given if g.role == "approver"
+                     and g.binding == self.binding and self.now - g.at <= dt.timedelta(hours=TTL_HOURS)]
+        assert len(approvers) <= self.needs.approvers, "no approver was asked for a confirmation not needed"
 
     @invariant()
     def sent_only_through_the_checked_path(self):

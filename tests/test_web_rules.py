@@ -15,7 +15,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from directory.profile import PbxProfile
-from gateway.confirmation import Binding, Given, Person
+from gateway.confirmation import Binding, Given, Needs, Person
 from gateway.web import access, i18n, proposals, sessions, throttle
 from gateway.web.core import safe_next
 from gateway.web.previews import PagePreviews, render_pages
@@ -79,9 +79,9 @@ OTHER_DEPARTMENT = Person(4, "approver", "区民課")
 BINDING = Binding("sha", "+81354321111", 1, "policy-1")
 
 
-def waits(person, given, binding=BINDING, now=T0, approvers=1, state="awaiting_confirmation"):
+def waits(person, given, binding=BINDING, now=T0, approvers=1, state="awaiting_confirmation", officer=False):
     return access.awaits(person, state=state, submitter_id=1, department="保健福祉課", given=given, binding=binding,
-                         now=now, ttl_hours=24, approvers=approvers)
+                         now=now, ttl_hours=24, needs=Needs(approvers, officer))
 
 
 def test_the_submitter_is_asked_first_then_approvers_of_the_department_until_enough_confirmed():
@@ -93,6 +93,22 @@ def test_the_submitter_is_asked_first_then_approvers_of_the_department_until_eno
     assert not waits(APPROVER, approved) and not waits(SECOND_APPROVER, approved), "nothing asks for what is not needed"
     assert waits(SECOND_APPROVER, approved, approvers=2) and not waits(APPROVER, approved, approvers=2)
     assert not waits(SUBMITTER, [], state="blocked")
+
+
+OFFICER = Person(5, "approver", "保健福祉課", privacy_officer=True)
+OTHER_OFFICER = Person(6, "approver", "区民課", privacy_officer=True)
+
+
+def test_a_job_that_needs_a_privacy_officer_waits_for_officers_only_when_only_theirs_is_missing():
+    submitted = [Given(1, "submitter", BINDING, T0)]
+    assert waits(OFFICER, submitted, officer=True) and not waits(OTHER_OFFICER, submitted, officer=True)
+    assert not waits(APPROVER, submitted, officer=True), "one approver needed: it must be the officer"
+    assert waits(APPROVER, submitted, approvers=2, officer=True), "two needed: anyone first, the officer kept a place"
+    one = submitted + [Given(2, "approver", BINDING, T0)]
+    assert not waits(SECOND_APPROVER, one, approvers=2, officer=True) and waits(OFFICER, one, approvers=2, officer=True)
+    officer_first = submitted + [Given(5, "approver", BINDING, T0, privacy_officer=True)]
+    assert waits(APPROVER, officer_first, approvers=2, officer=True) and not waits(OFFICER, officer_first, approvers=2, officer=True)
+    assert waits(OFFICER, submitted) and waits(APPROVER, submitted), "without the need, officers are approvers like any"
 
 
 def test_a_changed_or_expired_confirmation_asks_again():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from gateway import confirmation
-from gateway.confirmation import Binding, Given, Person
+from gateway.confirmation import Binding, Given, Needs, Person
 
 # While a job can still be confirmed, its number is never shown: the re-entry must come from
 # the document or the request in front of the person, not from a screen (report No. 371).
@@ -35,6 +35,17 @@ def may_reject(person: Person, state: str, submitter_id: int | None, department:
     )
 
 
+def may_send_masked(person: Person, state: str, submitter_id: int | None, reasons: list[dict], findings: list[dict]) -> bool:
+    """Mirrors gateway.approvals.send_masked (which decides): the submitter of a job stopped for
+    personal data, when there is something on its pages to black out."""
+    return (
+        person.user_id == submitter_id
+        and state == "blocked"
+        and any(r.get("code") == "personal_data" for r in reasons)
+        and any(not f.get("masked") for f in findings)
+    )
+
+
 def number_visible(state: str) -> bool:
     return state not in _NUMBER_HIDDEN_STATES
 
@@ -49,21 +60,23 @@ def awaits(
     binding: Binding,
     now: dt.datetime,
     ttl_hours: float,
-    approvers: int,
+    needs: Needs,
 ) -> bool:
     """Whether this job waits for this person's confirmation now. Nothing is listed that the
     rules would refuse or no longer need: approvers see a job only after the submitter
-    confirmed, and only until enough approvers have."""
+    confirmed, and only until enough approvers have; when only a privacy officer's
+    confirmation is missing, only privacy officers see it."""
     if state != "awaiting_confirmation":
         return False
     valid = confirmation.valid_confirmations(given, binding, now, ttl_hours)
-    submitter_done = any(g.role == "submitter" for g in valid)
+    missing = confirmation.outstanding(valid, needs)
     if person.user_id == submitter_id:
-        return not submitter_done
-    if person.role != "approver" or person.department != department or not submitter_done:
+        return missing.submitter
+    if person.role != "approver" or person.department != department or missing.submitter:
         return False
-    approver_ids = {g.user_id for g in valid if g.role == "approver"}
-    return person.user_id not in approver_ids and len(approver_ids) < approvers
+    if any(g.user_id == person.user_id for g in valid if g.role == "approver"):
+        return False
+    return missing.wants_approver(person.privacy_officer)
 
 
 def all_pages_seen(seen: set[int], pages: int | None) -> bool:
@@ -75,7 +88,7 @@ def may_manage_directory(person: Person) -> bool:
     return person.role == "admin"
 
 
-def may_list_users(person: Person) -> bool:
+def may_manage_users(person: Person) -> bool:
     return person.role == "admin"
 
 
@@ -84,9 +97,9 @@ def may_read_audit_trail(person: Person) -> bool:
 
 
 def may_handle_incidents(person: Person) -> bool:
-    """The privacy office's work: admins keep incidents, auditors read them."""
-    return person.role in ("admin", "auditor")
+    """The privacy office's work: admins and privacy officers keep incidents, auditors read them."""
+    return person.role in ("admin", "auditor") or person.privacy_officer
 
 
 def may_edit_incidents(person: Person) -> bool:
-    return person.role == "admin"
+    return person.role == "admin" or person.privacy_officer

@@ -41,10 +41,11 @@ class Viewer:
     department: str
     csrf_token: str
     pending: int  # confirmations waiting for this person, shown in the header
+    privacy_officer: bool = False
 
     @property
     def person(self) -> Person:
-        return Person(self.user_id, self.role, self.department)
+        return Person(self.user_id, self.role, self.department, self.privacy_officer)
 
 
 class Refusal(Exception):
@@ -126,7 +127,7 @@ class Web:
         with self.app.session() as session:
             row = sessions.resume(session, token, now)
             viewer = row and Viewer(row.user.id, row.user.name, row.user.role, row.user.department, row.csrf_token,
-                                    pending=0)
+                                    pending=0, privacy_officer=row.user.privacy_officer)
             if viewer:
                 pending = len(queues.waiting_for(session, viewer.person, now, self.app.policy))
         if viewer is None:  # raised outside the unit of work, so the expired session's removal is kept

@@ -13,7 +13,7 @@ from directory.dialplan import display_number
 from directory.schema import DirectoryEntry
 from gateway import confirmation
 from gateway.confirmation import Person
-from gateway.jobs import approvers_needed, binding_of, given_of
+from gateway.jobs import binding_of, given_of, needs_of
 from gateway.models import AuditEvent, Job
 from gateway.web import access, labels
 
@@ -42,6 +42,7 @@ class ConfirmationShown:
     role: str
     at: dt.datetime
     valid: bool
+    privacy_officer: bool
 
 
 @dataclass
@@ -61,6 +62,9 @@ class JobShown:
     mismatches: int = 0
     awaits_me: bool = False
     may_reject: bool = False
+    may_send_masked: bool = False
+    needs_privacy_officer: bool = False
+    privacy_officer_missing: bool = False  # needed, and no valid confirmation by one yet
 
 
 def _entry(entry: DirectoryEntry | None) -> EntryShown | None:
@@ -93,18 +97,23 @@ def _reasons(job: Job) -> list[ReasonShown]:
 
 def detail(session: Session, job: Job, person: Person, now: dt.datetime, policy) -> JobShown:
     entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
-    binding, given = binding_of(job), given_of(job)
-    valid = {(g.user_id, g.role) for g in confirmation.valid_confirmations(given, binding, now, policy.confirmation_ttl_hours)}
+    binding, given, needs = binding_of(job), given_of(job), needs_of(job, policy)
+    valid_given = confirmation.valid_confirmations(given, binding, now, policy.confirmation_ttl_hours)
+    valid = {(g.user_id, g.role) for g in valid_given}
     attempts = session.scalars(select(AuditEvent).where(AuditEvent.subject == job.id,
                                                         AuditEvent.action == "job.confirm_attempt"))
     return JobShown(
         id=job.id, state=job.state, created_at=job.created_at, submitter=job.submitter_email,
         department=job.department, filename=job.filename, pages=job.pages or 0, number=_number(job),
         entry=_entry(entry), reasons=_reasons(job), findings=list(job.findings or []),
-        confirmations=[ConfirmationShown(c.user.name, c.role, c.at, (c.user_id, c.role) in valid) for c in job.confirmations],
+        confirmations=[ConfirmationShown(c.user.name, c.role, c.at, (c.user_id, c.role) in valid,
+                                         c.role == "approver" and c.user.privacy_officer) for c in job.confirmations],
         mismatches=sum(1 for event in attempts if event.data.get("status") == 422),
         awaits_me=access.awaits(person, state=job.state, submitter_id=job.submitter_id, department=job.department,
                                 given=given, binding=binding, now=now, ttl_hours=policy.confirmation_ttl_hours,
-                                approvers=approvers_needed(job, policy)),
+                                needs=needs),
         may_reject=access.may_reject(person, job.state, job.submitter_id, job.department),
+        may_send_masked=access.may_send_masked(person, job.state, job.submitter_id, job.reasons or [], job.findings or []),
+        needs_privacy_officer=needs.privacy_officer,
+        privacy_officer_missing=confirmation.outstanding(valid_given, needs).privacy_officer,
     )

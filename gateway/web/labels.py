@@ -82,6 +82,35 @@ PROPOSAL_MESSAGES = {
     "change_refused": N_("The directory refused the change."),
 }
 
+USER_SOURCES = {
+    "local": N_("faxgate (local password)"),
+    "ldap": N_("Directory server (LDAP)"),
+}
+
+USER_PROBLEMS = {
+    "not_admin": N_("Only administrators may manage users."),
+    "name_invalid": N_("Enter a user name of at most 100 characters, without spaces."),
+    "name_taken": N_("This user name is already in use."),
+    "email_invalid": N_("Enter a valid e-mail address."),
+    "email_taken": N_("This e-mail address already belongs to another user."),
+    "role_invalid": N_("Choose a role."),
+    "privacy_officer_not_approver": N_("A privacy officer confirms faxes as an approver: give the approver role."),
+    "department_too_long": N_("The department may have at most 100 characters."),
+    "password_short": N_("The password must have at least 12 characters."),
+    "password_long": N_("The password is too long."),
+    "self_lockout": N_("You cannot switch off your own account or change your own role. Ask another administrator."),
+    "last_admin": N_("faxgate must keep at least one active administrator. Make someone else an administrator first."),
+    "directory_managed": N_("Role, department and privacy officer of this account come from the directory server's groups. Change the groups there."),
+    "password_directory": N_("This account signs in with the directory server's password; set it there."),
+}
+
+USER_MESSAGES = {
+    "added": N_("The user was added."),
+    "changed": N_("The changes were saved."),
+    "unchanged": N_("Nothing was changed."),
+    "password_reset": N_("The new password was set. The user's open sessions were ended."),
+}
+
 # What a person can do about each kind of stop, beyond the reason itself.
 BLOCK_ADVICE = {
     "not_in_directory": N_("Ask an administrator to add the destination to the directory (a second administrator approves it), then send again."),

@@ -9,8 +9,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.confirmation import Person
-from gateway.jobs import approvers_needed, binding_of, given_of
-from gateway.models import Job
+from gateway.jobs import binding_of, given_of, needs_of
+from gateway.models import Confirmation, Job
 from gateway.web import access
 
 LIST_LIMIT = 200
@@ -30,13 +30,13 @@ def my_jobs(session: Session, person: Person) -> list[Job]:
 def waiting_for(session: Session, person: Person, now: dt.datetime, policy) -> list[Job]:
     candidates = session.scalars(
         select(Job).where(Job.state == "awaiting_confirmation", _mine_or_department(person))
-        .options(selectinload(Job.confirmations)).order_by(Job.created_at)
+        .options(selectinload(Job.confirmations).selectinload(Confirmation.user)).order_by(Job.created_at)
     )
     return [
         job for job in candidates
         if access.awaits(person, state=job.state, submitter_id=job.submitter_id, department=job.department,
                          given=given_of(job), binding=binding_of(job), now=now,
-                         ttl_hours=policy.confirmation_ttl_hours, approvers=approvers_needed(job, policy))
+                         ttl_hours=policy.confirmation_ttl_hours, needs=needs_of(job, policy))
     ]
 
 

@@ -10,6 +10,7 @@ from gateway.web.routes_auth import add_auth_routes
 from gateway.web.routes_directory import add_directory_routes
 from gateway.web.routes_incidents import add_incident_routes
 from gateway.web.routes_jobs import add_job_routes
+from gateway.web.routes_users import add_user_routes
 
 
 def web_router(app) -> APIRouter:
@@ -20,4 +21,5 @@ def web_router(app) -> APIRouter:
     add_directory_routes(router, web)
     add_admin_routes(router, web)
     add_incident_routes(router, web)
+    add_user_routes(router, web)
     return router

@@ -1,14 +1,12 @@
-"""The users list for administrators and the audit trail for auditors."""
+"""The audit trail for auditors."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from directory.importer import parse_date
 from gateway import auditlog
-from gateway.models import User
 from gateway.web import access, audit_trail
 from gateway.web.audit_trail import AuditQuery
 from gateway.web.core import PAGE_HEADERS, Refusal, Viewer, Web
@@ -24,14 +22,6 @@ def _date(text: str):
 
 def add_admin_routes(router: APIRouter, web: Web) -> None:
     app = web.app
-
-    @router.get("/users")
-    def users(request: Request, viewer: Viewer = Depends(web.viewer)):
-        if not access.may_list_users(viewer.person):
-            raise Refusal(viewer, N_("Only administrators may see the users."), 403)
-        with app.session() as session:
-            people = list(session.scalars(select(User).order_by(User.department, User.name)))
-        return web.render(request, viewer, "users.html", people=people)
 
     def audit_query(since: str, until: str, person: str, job: str, viewer: Viewer) -> AuditQuery:
         if not access.may_read_audit_trail(viewer.person):

@@ -14,6 +14,7 @@ from gateway.jobs import utcnow
 from gateway.models import User
 from gateway.web import i18n, login, sessions
 from gateway.web.core import Viewer, Web, safe_next
+from gateway.web.i18n import N_
 
 # Before anyone is signed in there is no session to bind a CSRF token to: the login form's
 # token is also set as a cookie, and the two must match (double submit), so no other site
@@ -21,6 +22,14 @@ from gateway.web.core import Viewer, Web, safe_next
 LOGIN_CSRF_COOKIE = "faxgate_login_csrf"
 STYLESHEET = Path(__file__).with_name("static") / "style.css"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+# Why a sign-in was refused when the password was not simply wrong (see gateway.web.login).
+LOGIN_PROBLEMS = {
+    "directory_unavailable": (503, N_("The directory server (LDAP) cannot be reached, so the password cannot be checked and nobody can sign in with it now. Try again later; if it goes on, tell the system administrator.")),
+    "no_access": (403, N_("Your account is not in any group that may use faxgate. Ask your department's administrator.")),
+    "deactivated": (403, N_("Your account has been switched off in faxgate. Ask a faxgate administrator.")),
+    "conflict": (409, N_("Your directory account has the name or e-mail address of another faxgate account. Ask a faxgate administrator.")),
+    "incomplete": (409, N_("Your directory account has no e-mail address, which faxgate needs. Ask the system administrator.")),
+}
 
 
 def add_auth_routes(router: APIRouter, web: Web) -> None:
@@ -45,12 +54,15 @@ def add_auth_routes(router: APIRouter, web: Web) -> None:
         if not sessions.tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
             return login_page(request, next_page, 403, _("The form had expired. Please sign in again."), account)
         now = utcnow()
-        result = login.attempt(app.session, account[:200], password[:1024], now)
+        result = login.attempt(app.session, account[:200], password[:1024], now, app.directory_server)
         if result.user_id is None:
             if result.wait:
                 minutes = math.ceil(result.wait.total_seconds() / 60)
                 return login_page(request, next_page, 429, _("Too many failed attempts. Try again in %(minutes)d minute(s).")
                                   % {"minutes": minutes}, account)
+            if result.problem:
+                status, message = LOGIN_PROBLEMS[result.problem]
+                return login_page(request, next_page, status, _(message), account)
             return login_page(request, next_page, 401, _("The name or the password is wrong."), account)
         with app.session() as session:
             token = sessions.start(session, session.get(User, result.user_id), now, request.cookies.get(sessions.COOKIE))

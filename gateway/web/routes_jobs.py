@@ -24,8 +24,10 @@ ANSWER_HEADLINES = {
     422: N_("The number you entered does not match the destination. Check it against the document and the request."),
 }
 REJECT_HEADLINE = N_("The fax could not be rejected.")
+MASKED_HEADLINE = N_("The masked version could not be sent.")
 NOTICES = {
     "confirmed": N_("Your confirmation was recorded. The fax now waits for an approver."),
+    "masked": N_("The masked version is a new fax in place of the stopped one. It is checked again; then you and an approver confirm it."),
     "approved": N_("Confirmed by the submitter and an approver: the fax will be sent."),
     "rejected": N_("The fax was rejected and will not be sent."),
     "incident": N_("Your report was recorded. The privacy office and the approvers have been told."),
@@ -126,6 +128,16 @@ def add_job_routes(router: APIRouter, web: Web) -> None:
         detail = "" if answer.status == 422 else answer.message_ja
         return show(request, viewer, job_id, "confirm.html", status=answer.status, notice=None,
                     error={"headline": headline, "detail": detail})
+
+    @router.post("/jobs/{job_id}/masked")
+    def send_masked(request: Request, job_id: str, viewer: Viewer = Depends(poster)):
+        with app.session() as session:
+            visible_job(session, job_id, viewer)
+        answer = approvals.send_masked(app.session, job_id, viewer.user_id, app.screen_settings)
+        if answer.status == 200:
+            return web.redirect(f"/jobs/{answer.message_ja}?notice=masked")
+        return show(request, viewer, job_id, "job.html", status=answer.status, notice=None,
+                    error={"headline": MASKED_HEADLINE, "detail": answer.message_ja})
 
     @router.post("/jobs/{job_id}/reject")
     def reject(request: Request, job_id: str, reason: str = Form(""), viewer: Viewer = Depends(poster)):

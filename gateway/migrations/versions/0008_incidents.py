@@ -1,7 +1,7 @@
 """incidents, delivery reports, expected receiver IDs
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006_user_roles
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0006_user_roles"
 branch_labels = None
 depends_on = None
 

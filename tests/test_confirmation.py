@@ -1,0 +1,84 @@
+"""The two-person confirmation rules of gateway.confirmation, directly: who confirms when, and
+when a job is approved, including jobs whose findings ask for a privacy officer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gateway import confirmation
+from gateway.confirmation import Binding, Given, Needs, Person
+
+T0 = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.timezone.utc)
+BINDING = Binding("sha", "+81354321111", 1, "policy-1")
+DEPARTMENT = "保健福祉課"
+SUBMITTER = Person(1, "staff", DEPARTMENT)
+APPROVER = Person(2, "approver", DEPARTMENT)
+SECOND_APPROVER = Person(3, "approver", DEPARTMENT)
+OFFICER = Person(4, "approver", DEPARTMENT, privacy_officer=True)
+OTHER_OFFICER = Person(5, "approver", "区民課", privacy_officer=True)
+STAFF_OFFICER = Person(6, "staff", DEPARTMENT, privacy_officer=True)
+
+
+def given(person: Person, role: str = "approver", binding: Binding = BINDING, at: dt.datetime = T0) -> Given:
+    return Given(person.user_id, role, binding, at, person.privacy_officer)
+
+
+SUBMITTED = [given(SUBMITTER, "submitter")]
+
+
+def decide(person: Person, prior: list[Given], needs: Needs, number_ok: bool = True) -> confirmation.Decision:
+    return confirmation.decide(state="awaiting_confirmation", submitter_id=1, job_department=DEPARTMENT, binding=BINDING,
+                               given=prior, person=person, number_ok=number_ok, now=T0, ttl_hours=24, needs=needs)
+
+
+def approved(prior: list[Given], needs: Needs, now: dt.datetime = T0) -> bool:
+    return confirmation.is_approved(prior, BINDING, now, 24, needs)
+
+
+def test_submitter_then_a_distinct_approver():
+    needs = Needs(1)
+    assert decide(APPROVER, [], needs).status == 409, "the submitter confirms first"
+    assert decide(SUBMITTER, [], needs) == confirmation.Decision(200, "確認しました", "submitter")
+    assert decide(SUBMITTER, SUBMITTED, needs).status == 409, "once"
+    assert decide(STAFF_OFFICER, SUBMITTED, needs).status == 403, "the approver role, not the officer mark, lets one confirm"
+    assert decide(OTHER_OFFICER, SUBMITTED, needs).status == 403, "another department's officer"
+    assert decide(APPROVER, SUBMITTED, needs, number_ok=False).status == 422
+    assert decide(APPROVER, SUBMITTED, needs).as_role == "approver"
+    assert not approved(SUBMITTED, needs) and approved(SUBMITTED + [given(APPROVER)], needs)
+
+
+def test_a_job_that_needs_a_privacy_officer_is_approved_only_with_one():
+    needs = Needs(1, privacy_officer=True)
+    refused = decide(APPROVER, SUBMITTED, needs)
+    assert refused.status == 409 and "個人情報保護責任者" in refused.message_ja, "not asked for what does not help"
+    assert decide(OFFICER, SUBMITTED, needs).status == 200
+    assert approved(SUBMITTED + [given(OFFICER)], needs)
+    assert not approved(SUBMITTED + [given(APPROVER)], needs), "an ordinary approver's confirmation is not enough"
+    assert not approved([given(OFFICER)], needs), "the submitter's own confirmation is still needed"
+
+
+def test_with_two_approvers_needed_one_place_is_kept_for_the_privacy_officer():
+    needs = Needs(2, privacy_officer=True)
+    assert decide(APPROVER, SUBMITTED, needs).status == 200
+    after_one = SUBMITTED + [given(APPROVER)]
+    assert decide(SECOND_APPROVER, after_one, needs).status == 409, "the remaining place is the officer's"
+    assert decide(OFFICER, after_one, needs).status == 200
+    assert not approved(after_one, needs) and approved(after_one + [given(OFFICER)], needs)
+    officer_first = SUBMITTED + [given(OFFICER)]
+    assert decide(APPROVER, officer_first, needs).status == 200 and not approved(officer_first, needs)
+
+
+def test_the_officers_confirmation_is_void_like_any_after_a_change_or_expiry():
+    needs = Needs(1, privacy_officer=True)
+    stale = SUBMITTED + [given(OFFICER, binding=Binding("old-sha", "+81354321111", 1, "policy-1"))]
+    assert not approved(stale, needs)
+    assert decide(OFFICER, stale, needs).status == 200, "the officer confirms again"
+    assert not approved(SUBMITTED + [given(OFFICER)], needs, now=T0 + dt.timedelta(hours=25))
+
+
+def test_what_is_outstanding():
+    needs = Needs(2, privacy_officer=True)
+    assert confirmation.outstanding([], needs) == confirmation.Outstanding(True, 2, True)
+    after = confirmation.outstanding(SUBMITTED + [given(OFFICER)], needs)
+    assert after == confirmation.Outstanding(False, 1, False) and after.wants_approver(False)
+    assert confirmation.outstanding(SUBMITTED + [given(OFFICER), given(APPROVER)], needs).nothing
