@@ -82,6 +82,13 @@ def test_staff_report_from_the_job_page_and_the_office_works_the_incident(world)
     bad = yamada.post(f"/incidents/{incident.id}", data=form | {"persons": "many"})
     assert bad.status_code == 422
 
+    with app.session() as session:
+        session.scalars(select(User).where(User.name == "tanaka")).one().privacy_officer = True
+    officer, approver = signed_in(port, "tanaka"), signed_in(port, "ito")
+    assert officer.get(f"/incidents/{incident.id}").status_code == 200, "privacy officers keep incidents"
+    assert "/incidents" in officer.get("/jobs").text and "/incidents" not in approver.get("/jobs").text
+    assert approver.get(f"/incidents/{incident.id}").status_code == 403
+
     draft = mori.get(f"/incidents/{incident.id}/drafts/final.txt")
     assert draft.status_code == 200 and "B社が直ちに廃棄した。" in draft.text and "120人" in draft.text
     assert mori.get(f"/incidents/{incident.id}/drafts/other.txt").status_code == 404
