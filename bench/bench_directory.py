@@ -1,7 +1,7 @@
 """Benchmark (not a test): the dial-string reader on 100,000 strings and the audit of a
 10,000-entry address book, on one core. Prints the figures recorded in docs/benchmarks.md.
 
-    .venv/bin/python benchmarks/bench_directory.py
+    .venv/bin/python bench/bench_directory.py
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 in the same run. Both servers run as their own processes, as in production; the devices are
 8 client threads here. Target: at least half of the bare server's rate.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_intake.py [seconds-per-server]
+    PYTHONPATH=. .venv/bin/python bench/bench_intake.py [seconds-per-server]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Benchmark (not a test): screening the whole labelled corpus (tests/corpus.py) on one core.
 Prints the figures recorded in docs/screening.md.
 
-    .venv/bin/python benchmarks/bench_screening.py [--seeds N] [--media text_pdf,tiff_fine,…]
+    .venv/bin/python bench/bench_screening.py [--seeds N] [--media text_pdf,tiff_fine,…]
 
 Targets (issue 4): recall 100% on documents with readable personal data in fine mode; at most
 1 in 20 masked or clean documents blocked; a text-PDF page in under 150 ms median; an image
