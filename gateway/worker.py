@@ -257,21 +257,28 @@ class Worker:
             for job in stale:
                 jobs.move(session, job, "expired", ACTOR, f"waited longer than {self.app.policy.job_ttl_hours} hours")
 
-    def run(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
-        self.recover()
+    def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 0.5,
+            screen_only: bool = False) -> None:
+        """Work until `stop`: screen, relay, sign records, expire; with `screen_only`, screen only
+        (extra threads beside one full loop: a thread waits while its document's parser process
+        runs, so one thread leaves CPUs idle). When idle, wait `idle_seconds` or until `wake`
+        (set by the intake of the same process once a job is stored). Call `recover` first."""
         next_expiry = 0.0
         while not stop.is_set():
             try:
-                busy = self.screen_one() | self.relay_one() | self.record_one()
-                if time.monotonic() > next_expiry:
-                    self.expire()
-                    self.checkpoint_if_due()
-                    next_expiry = time.monotonic() + 60
+                busy = self.screen_one()
+                if not screen_only:
+                    busy = self.relay_one() | self.record_one() | busy
+                    if time.monotonic() > next_expiry:
+                        self.expire()
+                        self.checkpoint_if_due()
+                        next_expiry = time.monotonic() + 60
             except Exception:
                 log.exception("worker_error")
                 busy = False
             if not busy:
-                stop.wait(idle_seconds)
+                wake.wait(idle_seconds)
+                wake.clear()  # before looking again: a job stored after this is seen or wakes us
 
 
 def _national(e164: str | None) -> str:
