@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a few seconds: 5 jobs/s for 2 s (smoke test)")
     args = parser.parse_args()
     if args.quick:
-        args.rate, args.seconds = 5.0, 2.0
+        args.rate, args.seconds, args.drain = 5.0, 2.0, 60.0
     count = round(args.rate * args.seconds)
     payload = clean_fax(args.pages)
 

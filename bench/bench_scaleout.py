@@ -126,10 +126,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=400, help="jobs offered to each configuration")
     parser.add_argument("--rate", type=float, default=40.0, help="jobs offered per second (above one process's capacity)")
     parser.add_argument("--drain", type=float, default=600.0, help="longest wait for the queue to empty")
-    parser.add_argument("--quick", action="store_true", help="a few seconds: 20 jobs at 20/s (smoke test)")
+    parser.add_argument("--quick", action="store_true", help="a few seconds: 10 jobs at 20/s (smoke test)")
     args = parser.parse_args()
     if args.quick:
-        args.jobs, args.rate = 20, 20.0
+        args.jobs, args.rate, args.drain = 10, 20.0, 60.0
     payload = clean_fax(1)
     print(f"offered to each configuration: {args.jobs} jobs at {args.rate:g}/s, round robin over the processes' "
           f"SMTP ports (1-page clean text PDF, {len(payload):,}-byte message); {os.cpu_count()} CPUs")

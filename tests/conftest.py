@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -42,10 +41,7 @@ def run_cli(config_file: Path):
 @pytest.fixture(scope="session")
 def postgres_server():
     """A real PostgreSQL server on loopback for this test session, stopped by its PID."""
-    if not pgserver.available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; .ci/run must install it")
-        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
+    pgserver.require()
     with pgserver.PostgresServer() as server:
         yield server
 

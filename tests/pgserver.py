@@ -14,9 +14,15 @@ from pathlib import Path
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
-def available() -> bool:
-    """Whether the server binaries are installed (Debian `postgresql`)."""
-    return (PG_BIN / "initdb").exists()
+def require() -> None:
+    """Skip the calling test without the server binaries (Debian `postgresql`); fail instead on
+    CI, where .ci/run must have installed them."""
+    import pytest
+
+    if not (PG_BIN / "initdb").exists():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run must install it")
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
 
 
 def _free_port() -> int:
