@@ -1,14 +1,17 @@
 """Benchmark (not a test): screening capacity of one `faxgate serve` process against two sharing
 one PostgreSQL database, and a check that every job was handled exactly once.
 
-    PYTHONPATH=. python bench/bench_scaleout.py [--jobs 400] [--rate 40] [--quick]
+    PYTHONPATH=. python bench/bench_scaleout.py [--jobs 400] [--rate 40] [--pin] [--quick]
 
 A throwaway PostgreSQL cluster (initdb in a temporary directory, as the test fixture does)
 holds a fresh database per configuration. Each gateway process runs SMTP intake and the worker
 (`--only smtp,worker`) on its own port; workers claim jobs from the shared queue. The same
 offered load goes to both configurations: `--jobs` clean faxes at `--rate` jobs/s, spread round
 robin over the processes' ports, each on its own connection, more than one process can screen,
-so the queue never empties and the figure is capacity.
+so the queue never empties and the figure is capacity. Unpinned, the processes share all the
+machine's cores (one process already runs a screening thread per core); with --pin, gateway
+process n and its children run on core n only, as if each had a machine of one core to itself
+(the load generator and PostgreSQL stay unpinned).
 
 The path measured is received → awaiting_confirmation (intake, queue, the whole screening chain
 with the document parsed in its own process, the staff notice by mail): the worker's work,
@@ -60,7 +63,7 @@ def offer(ports: list[int], payload: bytes, jobs: int, rate: float) -> tuple[lis
 
 
 def run(server: pgserver.PostgresServer, tmp: Path, processes: int, payload: bytes, jobs: int, rate: float,
-        drain: float) -> dict:
+        drain: float, pin: bool) -> dict:
     database_url = server.create_database(f"scale{processes}")
     mail = SmtpSink(free_port()).start()
     engine = reader_engine(database_url)
@@ -69,8 +72,11 @@ def run(server: pgserver.PostgresServer, tmp: Path, processes: int, payload: byt
         configs = [write_config(tmp, database_url, free_port(), free_port(), mail.port, f"p{processes}-{n}")
                    for n in range(processes)]
         prepare_database(configs[0])
-        gateways = [ServeProcess(config, "smtp,worker", tmp / f"{config.stem}.log").start() for config in configs]
+        cores = sorted(os.sched_getaffinity(0))
+        gateways = [ServeProcess(config, "smtp,worker", tmp / f"{config.stem}.log",
+                                 cpu=cores[n % len(cores)] if pin else None).start() for n, config in enumerate(configs)]
         cpu_before = sum(tree_cpu_seconds(g.process.pid) for g in gateways)
+        database_cpu_before, started = tree_cpu_seconds(server.process.pid), time.monotonic()
         accepted, refused = offer([g.port for g in gateways], payload, jobs, rate)
         deadline = time.monotonic() + drain
         with engine.connect() as connection:
@@ -79,6 +85,7 @@ def run(server: pgserver.PostgresServer, tmp: Path, processes: int, payload: byt
                 connection.rollback()
                 time.sleep(0.2)
         cpu = sum(tree_cpu_seconds(g.process.pid) for g in gateways) - cpu_before
+        database_cpu, wall = tree_cpu_seconds(server.process.pid) - database_cpu_before, time.monotonic() - started
         for gateway in gateways:
             gateway.stop()
         screened_by = [[entry["job"] for entry in g.log_events("screened")] for g in gateways]
@@ -118,7 +125,8 @@ def run(server: pgserver.PostgresServer, tmp: Path, processes: int, payload: byt
     seconds = (done[-1] - done[0]).total_seconds() if len(done) > 1 else float("nan")
     return {"processes": processes, "accepted": len(accepted), "screened": len(done),
             "rate": (len(done) - 1) / seconds if len(done) > 1 else 0.0, "seconds": seconds,
-            "per_process": [len(ids) for ids in screened_by], "cpu": cpu, "problems": problems}
+            "per_process": [len(ids) for ids in screened_by], "cpu": cpu, "database_cpu": database_cpu, "wall": wall,
+            "problems": problems}
 
 
 def main() -> None:
@@ -126,22 +134,27 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=400, help="jobs offered to each configuration")
     parser.add_argument("--rate", type=float, default=40.0, help="jobs offered per second (above one process's capacity)")
     parser.add_argument("--drain", type=float, default=600.0, help="longest wait for the queue to empty")
+    parser.add_argument("--pin", action="store_true", help="each gateway process on a core of its own")
     parser.add_argument("--quick", action="store_true", help="a few seconds: 10 jobs at 20/s (smoke test)")
     args = parser.parse_args()
     if args.quick:
         args.jobs, args.rate, args.drain = 10, 20.0, 60.0
     payload = clean_fax(1)
     print(f"offered to each configuration: {args.jobs} jobs at {args.rate:g}/s, round robin over the processes' "
-          f"SMTP ports (1-page clean text PDF, {len(payload):,}-byte message); {os.cpu_count()} CPUs")
+          f"SMTP ports (1-page clean text PDF, {len(payload):,}-byte message); {os.cpu_count()} CPUs; "
+          + ("each process pinned to a core of its own" if args.pin else "processes unpinned"))
     results = []
     with pgserver.PostgresServer() as server, tempfile.TemporaryDirectory(prefix="faxgate-bench-") as tmp:
         for processes in (1, 2):
-            result = run(server, Path(tmp), processes, payload, args.jobs, args.rate, args.drain)
+            result = run(server, Path(tmp), processes, payload, args.jobs, args.rate, args.drain, args.pin)
             results.append(result)
             print(f"{processes} process(es): {result['rate']:.2f} jobs/s received → awaiting_confirmation "
                   f"({result['screened']} of {result['accepted']} accepted in {result['seconds']:.1f} s; "
-                  f"screened per process {result['per_process']}; gateway CPU {result['cpu']:.0f} s, "
-                  f"{result['cpu'] / max(1, result['accepted']) * 1000:.0f} ms per job)")
+                  f"screened per process {result['per_process']})")
+            print(f"  CPU over {result['wall']:.0f} s: gateways {result['cpu']:.0f} s "
+                  f"({result['cpu'] / max(1, result['accepted']) * 1000:.0f} ms per job), PostgreSQL {result['database_cpu']:.0f} s "
+                  f"({result['database_cpu'] / max(1, result['accepted']) * 1000:.0f} ms per job); "
+                  f"{(result['cpu'] + result['database_cpu']) / result['wall']:.2f} cores busy")
             print("  exactly once: " + ("yes (250s = jobs in the database, one claim and one outcome each, "
                                         "each screened by one process, audit chain intact)"
                                         if not result["problems"] else "NO: " + "; ".join(result["problems"][:5])))

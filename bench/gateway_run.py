@@ -88,18 +88,20 @@ def prepare_database(config: Path) -> None:
 
 
 class ServeProcess:
-    """`python -m gateway serve --only PARTS` with this tree first on the path; its log is kept."""
+    """`python -m gateway serve --only PARTS` with this tree first on the path; its log is kept.
+    With `cpu`, the process and its children run on that core only (taskset)."""
 
-    def __init__(self, config: Path, parts: str, log: Path):
-        self.config, self.parts, self.log = config, parts, log
+    def __init__(self, config: Path, parts: str, log: Path, cpu: int | None = None):
+        self.config, self.parts, self.log, self.cpu = config, parts, log, cpu
         self.port = load_config(config).smtp.port
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "ServeProcess":
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
         with self.log.open("wb") as log:
+            pin = ["taskset", "-c", str(self.cpu)] if self.cpu is not None else []  # taskset execs: same PID
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway", "serve", "--only", self.parts, "--config", str(self.config)],
+                [*pin, sys.executable, "-m", "gateway", "serve", "--only", self.parts, "--config", str(self.config)],
                 stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=ROOT)
         deadline = time.monotonic() + 60
         while True:
