@@ -62,8 +62,9 @@ class DeviceAuthenticator:
 
 
 class Intake:
-    def __init__(self, app, registry: DeviceRegistry, writer: IntakeWriter):
+    def __init__(self, app, registry: DeviceRegistry, writer: IntakeWriter, on_queued=lambda: None):
         self.app, self.registry, self.writer = app, registry, writer
+        self.on_queued = on_queued  # a job was stored: wake this process's worker
 
     def device_of(self, session) -> str | None:
         """The device this connection speaks for, or None when it may not submit."""
@@ -112,10 +113,13 @@ class Intake:
             return await asyncio.to_thread(self.take_report, envelope.original_content, device)
         meta = {"mail_from": envelope.mail_from or "", "recipient": envelope.rcpt_tos[0], "device": device, "peer": peer}
         try:
-            return await self.writer.submit(envelope.original_content, meta)
+            answer = await self.writer.submit(envelope.original_content, meta)
         except Exception:
             log.exception("intake_store_failed", device=device, peer=peer)
             return TEMPORARY_FAILURE
+        if answer.startswith("250"):
+            self.on_queued()
+        return answer
 
     def take_report(self, content: bytes, device: str) -> str:
         """A delivery status notification from the fax server: its receiver ID is checked now

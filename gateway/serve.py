@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import ssl
 import threading
@@ -22,9 +23,14 @@ DEVICE_REFRESH_SECONDS = 30
 
 
 class Gateway:
-    def __init__(self, app, smtp: bool = True, http: bool = True, worker: bool = True):
+    def __init__(self, app, smtp: bool = True, http: bool = True, worker: bool = True,
+                 screening_threads: int | None = None, idle_seconds: float = 0.5):
         self.app, self.want_smtp, self.want_http, self.want_worker = app, smtp, http, worker
+        # One screening thread per CPU: each waits while its document's parser process works.
+        self.screening_threads = screening_threads or len(os.sched_getaffinity(0))
+        self.idle_seconds = idle_seconds  # the worker looks for work this often (other processes' jobs)
         self.stop_event = threading.Event()
+        self.wakeups: list[threading.Event] = []
         self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gateway")
         self.registry = DeviceRegistry(app)
         self.writer = IntakeWriter(app.config)
@@ -32,7 +38,7 @@ class Gateway:
         self.http_server: uvicorn.Server | None = None
         self.http_task: asyncio.Task | None = None
         self.refresh_task: asyncio.Task | None = None
-        self.worker_thread: threading.Thread | None = None
+        self.worker_threads: list[threading.Thread] = []
         self.smtp_port: int | None = None
         self.http_port: int | None = None
 
@@ -52,7 +58,7 @@ class Gateway:
         if self.want_smtp:
             await loop.run_in_executor(self.executor, self.registry.refresh)
             await self.writer.start()
-            intake = Intake(app, self.registry, self.writer)
+            intake = Intake(app, self.registry, self.writer, on_queued=self._wake_workers)
             tls = self._tls_context()
             smtp = app.config.smtp
 
@@ -81,8 +87,19 @@ class Gateway:
             self.http_port = self.http_server.servers[0].sockets[0].getsockname()[1]
             log.info("http_listening", host=app.config.http.host, port=self.http_port)
         if self.want_worker:
-            self.worker_thread = threading.Thread(target=Worker(app).run, args=(self.stop_event,), name="worker", daemon=True)
-            self.worker_thread.start()
+            # Before any loop starts: a loop's own claim must not be taken for a crash's leftover.
+            await loop.run_in_executor(self.executor, Worker(app).recover)
+            for n in range(self.screening_threads):
+                wake = threading.Event()
+                thread = threading.Thread(target=Worker(app).run, args=(self.stop_event, wake, self.idle_seconds, n > 0),
+                                          name=f"worker-{n}", daemon=True)
+                self.wakeups.append(wake)
+                self.worker_threads.append(thread)
+                thread.start()
+
+    def _wake_workers(self) -> None:
+        for wake in self.wakeups:
+            wake.set()
 
     async def _refresh_devices(self) -> None:
         loop = asyncio.get_running_loop()
@@ -95,6 +112,7 @@ class Gateway:
 
     async def stop(self) -> None:
         self.stop_event.set()
+        self._wake_workers()
         if self.smtp_server:
             self.smtp_server.close()
             await self.smtp_server.wait_closed()
@@ -104,8 +122,8 @@ class Gateway:
         if self.http_server:
             self.http_server.should_exit = True
             await asyncio.wait_for(self.http_task, 10)
-        if self.worker_thread:
-            await asyncio.get_running_loop().run_in_executor(None, self.worker_thread.join, 30)
+        for thread in self.worker_threads:
+            await asyncio.get_running_loop().run_in_executor(None, thread.join, 30)
         self.executor.shutdown(wait=True)
 
 

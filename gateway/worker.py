@@ -303,18 +303,24 @@ class Worker:
             for job in stale:
                 jobs.move(session, job, "expired", ACTOR, f"waited longer than {self.app.policy.job_ttl_hours} hours")
 
-    def run(self, stop: threading.Event, idle_seconds: float = 0.5) -> None:
-        self.recover()
+    def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 0.5,
+            screen_only: bool = False) -> None:
+        """Work until `stop`: screen, relay, sign records, expire; with `screen_only`, screen only
+        (extra threads beside one full loop: a thread waits while its document's parser process
+        runs, so one thread leaves CPUs idle). When idle, wait `idle_seconds` or until `wake`
+        (set by the intake of the same process once a job is stored). Call `recover` first."""
         next_expiry = 0.0
         while not stop.is_set():
             busy = False
             try:
                 # Each step binds the job it took to every log line it writes, this one included.
-                for step in (self.screen_one, self.relay_one, self.record_one, self.follow_reports):
+                steps = (self.screen_one,) if screen_only else (
+                    self.screen_one, self.relay_one, self.record_one, self.follow_reports)
+                for step in steps:
                     structlog.contextvars.clear_contextvars()
                     busy |= step()
                 structlog.contextvars.clear_contextvars()
-                if time.monotonic() > next_expiry:
+                if not screen_only and time.monotonic() > next_expiry:
                     self.expire()
                     self.checkpoint_if_due()
                     incident_actions.send_reminders(self.app)
@@ -323,5 +329,6 @@ class Worker:
                 log.exception("worker_error")
                 busy = False
             if not busy:
-                stop.wait(idle_seconds)
+                wake.wait(idle_seconds)
+                wake.clear()  # before looking again: a job stored after this is seen or wakes us
 

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -15,9 +9,9 @@ from click.testing import CliRunner
 
 from directory.profile import PbxProfile
 from gateway.cli import cli
+from tests import pgserver
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 @pytest.fixture
@@ -44,55 +38,16 @@ def run_cli(config_file: Path):
     return run
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def postgres_server():
     """A real PostgreSQL server on loopback for this test session, stopped by its PID."""
-    if not (PG_BIN / "initdb").exists():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; .ci/run must install it")
-        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
-    # pytest's tmp dirs are private to root; the postgres user needs a directory of its own.
-    base = Path(tempfile.mkdtemp(prefix="faxgate-pg-"))
-    data = base / "data"
-    as_postgres = []
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(
-        [*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "faxgate"],
-        check=True, capture_output=True,
-    )
-    port = _free_port()
-    server = subprocess.Popen(
-        [*as_postgres, str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(base), "-h", "127.0.0.1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True).returncode:
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail("PostgreSQL did not start within 30 s")
-        time.sleep(0.2)
-    yield f"postgresql+psycopg://faxgate@127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=30)
-    shutil.rmtree(base, ignore_errors=True)
+    pgserver.require()
+    with pgserver.PostgresServer() as server:
+        yield server
 
 
 @pytest.fixture
 def postgres_url(postgres_server, request) -> str:
     """A fresh, empty database on the session's PostgreSQL server."""
-    import psycopg
-
     name = "t_" + request.node.name.lower().replace("[", "_").replace("]", "").replace("-", "_")[:50]
-    admin = postgres_server.replace("postgresql+psycopg", "postgresql") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{postgres_server}/{name}"
+    return postgres_server.create_database(name)

@@ -2,7 +2,7 @@
 cover sheets and business papers, each unmasked, partly masked, boxed, starred or blank, as
 text PDFs, scanned image PDFs and fax TIFFs (fine and standard mode).
 
-Not tests, a generator for them and for benchmarks/bench_screening.py. Every sample knows
+Not tests, a generator for them and for bench/bench_screening.py. Every sample knows
 which personal values a recipient could read on it (`readable`, with where they are) and so
 whether screening must stop it (`expected` 'block') or let it through ('pass').
 

@@ -4,7 +4,7 @@ recipient could read personal data on, false blocks on masked and clean ones.
 Targets (issue 4): no document with readable personal data passes (recall 100%, fine mode);
 at most 1 in 20 masked or clean documents blocked. Text PDFs are cheap, so all of their
 templates and variants run here; image pages cost ~0.5–1.5 s of OCR each, so a few of each
-kind run here and benchmarks/bench_screening.py measures the whole corpus.
+kind run here and bench/bench_screening.py measures the whole corpus.
 """
 
 from __future__ import annotations

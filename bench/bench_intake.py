@@ -3,12 +3,14 @@
 in the same run. Both servers run as their own processes, as in production; the devices are
 8 client threads here. Target: at least half of the bare server's rate.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_intake.py [seconds-per-server]
+    PYTHONPATH=. .venv/bin/python bench/bench_intake.py [seconds-per-server] [--quick]
 """
 
 from __future__ import annotations
 
+import argparse
 import email.policy
+import os
 import smtplib
 import socket
 import subprocess
@@ -18,12 +20,15 @@ import threading
 import time
 from pathlib import Path
 
-from gateway.app import App
-from gateway.config import load_config
-from gateway.models import Job
-from gateway.users import add_user
-from tests import docgen
-from tests.harness import DOMAIN, fax_message, free_port
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gateway.app import App  # noqa: E402
+from gateway.config import load_config  # noqa: E402
+from gateway.models import Job  # noqa: E402
+from gateway.users import add_user  # noqa: E402
+from tests import docgen  # noqa: E402
+from tests.harness import DOMAIN, fax_message, free_port  # noqa: E402
 
 CONNECTIONS = 8
 BARE_SERVER = """
@@ -77,11 +82,13 @@ def wait_port(port: int) -> None:
             time.sleep(0.05)
 
 
-def measure(command: list[str], port: int, payload: bytes, seconds: float) -> tuple[float, int, int]:
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def measure(command: list[str], port: int, payload: bytes, seconds: float, warm_up: float) -> tuple[float, int, int]:
+    # This tree first on the path: the gateway measured is the one beside this script.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         wait_port(port)
-        load(port, payload, 1.0)  # warm-up
+        load(port, payload, warm_up)
         accepted, errors = load(port, payload, seconds)
     finally:
         server.terminate()
@@ -90,13 +97,17 @@ def measure(command: list[str], port: int, payload: bytes, seconds: float) -> tu
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seconds", type=float, nargs="?", default=10.0, help="load per server")
+    parser.add_argument("--quick", action="store_true", help="a few seconds: 1 s per server after a 0.5 s warm-up")
+    args = parser.parse_args()
+    seconds, warm_up = (1.0, 0.5) if args.quick else (args.seconds, 1.0)
     document = docgen.text_pdf([[(20, 20, "送付のご案内", 16), (20, 40, "会議資料を送付します。", 11)]])
     payload = fax_message(document).as_bytes(policy=email.policy.SMTP)
     print(f"message: {len(payload):,} bytes (1-page PDF {len(document):,} bytes), {CONNECTIONS} connections, {seconds:.0f} s each")
 
     port = free_port()
-    bare_rate, accepted, errors = measure([sys.executable, "-c", BARE_SERVER, str(port)], port, payload, seconds)
+    bare_rate, accepted, errors = measure([sys.executable, "-c", BARE_SERVER, str(port)], port, payload, seconds, warm_up)
     print(f"bare aiosmtpd (stores nothing):     {bare_rate:7.1f} msg/s ({accepted} accepted, {errors} errors)")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,8 +118,8 @@ def main() -> None:
         app = App(load_config(config))
         with app.session() as session:
             add_user(session, "sato", "staff", "sato@city.example.jp", "保健福祉課", None, "bench")
-        faxgate = [str(Path(sys.executable).with_name("faxgate")), "serve", "--only", "smtp", "--config", str(config)]
-        rate, accepted, errors = measure(faxgate, port, payload, seconds)
+        faxgate = [sys.executable, "-m", "gateway", "serve", "--only", "smtp", "--config", str(config)]
+        rate, accepted, errors = measure(faxgate, port, payload, seconds, warm_up)
         with app.session() as session:
             stored = session.query(Job).count()
     print(f"faxgate intake (SQLite WAL, FULL):  {rate:7.1f} msg/s ({accepted} accepted, {errors} errors, "
