@@ -1,4 +1,5 @@
-"""Shared fixtures: a PBX profile, a fresh SQLite database per test, a real PostgreSQL server."""
+"""Shared fixtures: a PBX profile, a fresh SQLite database per test, a real PostgreSQL server,
+and two SMTP peers (the fax server and the staff mail server)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from directory.profile import PbxProfile
 from gateway.cli import cli
 from tests import pgserver
+from tests.harness import SmtpSink
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -51,3 +53,12 @@ def postgres_url(postgres_server, request) -> str:
     """A fresh, empty database on the session's PostgreSQL server."""
     name = "t_" + request.node.name.lower().replace("[", "_").replace("]", "").replace("-", "_")[:50]
     return postgres_server.create_database(name)
+
+
+@pytest.fixture
+def peers():
+    """A mail-to-fax server and the office mail server, both real SMTP servers on loopback."""
+    fax, mail = SmtpSink().start(), SmtpSink().start()
+    yield fax, mail
+    fax.stop()
+    mail.stop()

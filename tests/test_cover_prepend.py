@@ -25,7 +25,7 @@ from policies.prepend import prepend_pdf_page, prepend_tiff_page
 from tests import docgen
 from tests.harness import fax_message, queued_id, submit, wait_state
 from tests.test_coversheet import NUMBER_PT, NUMBER_STROKE_PX, read_digits, text_box
-from tests.test_gateway_e2e import api, peers, world  # noqa: F401  (fixtures)
+from tests.test_gateway_e2e import api, world  # noqa: F401  (the gateway fixture and its API client)
 from tests.test_records import text_of
 
 WHEN_MISSING = 'version = "cover-test"\n[coversheet]\nprepend = "when_missing"\n'

@@ -21,7 +21,6 @@ from gateway.serve import BackgroundGateway
 from tests import docgen
 from tests.harness import (
     DOMAIN,
-    SmtpSink,
     fax_message,
     make_config,
     queued_id,
@@ -32,14 +31,6 @@ from tests.harness import (
 
 CLEAN = [[(20, 20, "送付のご案内", 16), (20, 40, "会議資料を送付します。担当: 保健福祉課 佐藤", 11)]]
 FAST_RETRY = 'version = "test"\n[relay]\nmax_attempts = 3\nbackoff_seconds = [1]\n'
-
-
-@pytest.fixture
-def peers():
-    fax, mail = SmtpSink().start(), SmtpSink().start()
-    yield fax, mail
-    fax.stop()
-    mail.stop()
 
 
 @pytest.fixture

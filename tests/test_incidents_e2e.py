@@ -43,14 +43,6 @@ APPLICATION = [[(20, 20, "産後ケア事業 利用申請書", 14), (20, 40, "�
                 (20, 55, "生年月日 昭和60年4月1日", 11), (20, 70, "既往歴: 喘息", 11)]]
 
 
-@pytest.fixture
-def peers():
-    fax, mail = SmtpSink().start(), SmtpSink().start()
-    yield fax, mail
-    fax.stop()
-    mail.stop()
-
-
 def _world(tmp_path, fax, mail, **relay):
     config = make_config(tmp_path, fax.port, mail.port, policy_text=ALLOWING)
     config = dataclasses.replace(

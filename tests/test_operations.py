@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.app import App
@@ -43,14 +42,6 @@ def confirm(port: int, job_id: str, tokens: dict[str, str]) -> None:
         answer = httpx.post(f"http://127.0.0.1:{port}/api/jobs/{job_id}/confirm", json={"number": "03-5432-1111"},
                             headers={"Authorization": f"Bearer {tokens[user]}"}, timeout=30)
         assert answer.status_code == 200, answer.text
-
-
-@pytest.fixture
-def peers():
-    fax, mail = SmtpSink().start(), SmtpSink().start()
-    yield fax, mail
-    fax.stop()
-    mail.stop()
 
 
 def test_metrics_count_screening_time_and_relay_results(tmp_path, peers):
