@@ -92,3 +92,16 @@ def test_staff_report_from_the_job_page_and_the_office_works_the_incident(world)
     draft = mori.get(f"/incidents/{incident.id}/drafts/final.txt")
     assert draft.status_code == 200 and "B社が直ちに廃棄した。" in draft.text and "120人" in draft.text
     assert mori.get(f"/incidents/{incident.id}/drafts/other.txt").status_code == 404
+    token = csrf_token(yamada.get(f"/incidents/{incident.id}").text)
+    no_reason = yamada.post(f"/incidents/{incident.id}/state", data={"csrf_token": token, "state": "closed", "reason": ""})
+    assert no_reason.status_code == 422 and "理由を書いてください" in no_reason.text
+    assert mori.post(f"/incidents/{incident.id}/state",
+                     data={"csrf_token": page_csrf(mori), "state": "closed", "reason": "x"}).status_code == 403
+    closed = yamada.post(f"/incidents/{incident.id}/state",
+                         data={"csrf_token": token, "state": "closed", "reason": "確報済み、本人通知済み"})
+    assert closed.status_code == 303
+    with app.session() as session:
+        assert (session.get(Incident, incident.id).state, session.get(Incident, incident.id).closed_reason) == \
+            ("closed", "確報済み、本人通知済み")
+    again = yamada.post(f"/incidents/{incident.id}/state", data={"csrf_token": token, "state": "open", "reason": ""})
+    assert again.status_code == 409, "a closed incident stays closed"

@@ -106,6 +106,20 @@ def add_incident_routes(router: APIRouter, web: Web) -> None:
             incidents.update_incident(session, incident, viewer.name, narrative=written, **changes)
         return web.redirect(f"/incidents/{incident_id}?saved=1")
 
+    @router.post("/incidents/{incident_id}/state")
+    def incident_state(incident_id: int, state: str = Form(""), reason: str = Form(""), viewer: Viewer = Depends(poster)):
+        """Confirm a suspected wrong send, dismiss it as a false alarm, or close it once reported."""
+        if not access.may_edit_incidents(viewer.person):
+            raise Refusal(viewer, N_("Only administrators may change an incident."), 403)
+        try:
+            with app.session() as session:
+                incidents.update_incident(session, office_incident(session, incident_id, viewer), viewer.name,
+                                          state=state, reason=reason[:2000])
+        except incidents.IncidentRefused as exc:
+            raise Refusal(viewer, N_("Give the reason for closing or dismissing the incident.") if exc.status == 422
+                          else N_("The incident cannot move to that state."), exc.status) from None
+        return web.redirect(f"/incidents/{incident_id}?saved=1")
+
     @router.get("/incidents/{incident_id}/drafts/{which}.txt")
     def incident_draft(incident_id: int, which: str, viewer: Viewer = Depends(web.viewer)):
         if which not in DRAFTS:
