@@ -8,6 +8,7 @@ import email.policy
 import json
 import math
 import os
+import resource
 import signal
 import socket
 import smtplib
@@ -181,3 +182,50 @@ def tree_cpu_seconds(pid: int) -> float:
         total += times.get(current, 0.0)
         todo.extend(children.get(current, []))
     return total
+
+
+def _machine_busy_seconds() -> float:
+    """CPU time all cores spent on anything but idle and I/O wait since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuMeter:
+    """Who kept the machine's cores busy during a measurement, in cores on average: the named
+    process trees (the gateway, PostgreSQL), this benchmark (the devices, the poller, the mail
+    sink) and other work: on a shared machine, the figure that says how noisy the run was."""
+
+    def __init__(self, trees: dict[str, list[int]]):
+        self.trees = trees
+
+    def _sample(self) -> dict[str, float]:
+        sample = {name: sum(tree_cpu_seconds(pid) for pid in pids) for name, pids in self.trees.items()}
+        return {**sample, "benchmark": _own_seconds(), "machine": _machine_busy_seconds(), "wall": time.monotonic()}
+
+    def __enter__(self) -> "CpuMeter":
+        self.started = self._sample()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        ended = self._sample()
+        self.seconds = {name: ended[name] - self.started[name] for name in ended}
+
+    @property
+    def wall(self) -> float:
+        return self.seconds["wall"]
+
+    def cores(self, name: str) -> float:
+        return self.seconds[name] / self.wall
+
+    def summary(self) -> str:
+        ours = [*self.trees, "benchmark"]
+        other = max(0.0, self.seconds["machine"] - sum(self.seconds[name] for name in ours))
+        parts = [f"{name} {self.cores(name):.2f}" for name in ours]
+        return (f"cores busy over {self.wall:.0f} s (of {len(os.sched_getaffinity(0))}): {', '.join(parts)}, "
+                f"other work on the machine {other / self.wall:.2f}")
