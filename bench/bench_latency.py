@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway_run import (CpuMeter, ServeProcess, SmtpSink, clean_fax, free_port, job_id_of, job_states, percentile,
-                         prepare_database, reader_engine, send, write_config)
+                         prepare_database, reader_engine, send, tree_cpu, write_config)
 from tests.pgserver import PostgresServer
 
 SCREENED = ("awaiting_confirmation", "blocked")
@@ -143,10 +143,12 @@ def main() -> None:
 
         probe = Probe(engine, args.poll)
         probe.thread.start()
+        parts = tree_cpu(server.process.pid)
         with CpuMeter({"gateway": [server.process.pid], **trees}) as cpu:
             refused, lateness = offer(server.port, payload, args.rate, count, probe)
             behind = len(probe.pending())
             drained = wait_screened(probe, args.drain)
+        parts = {name: seconds - parts[name] for name, seconds in tree_cpu(server.process.pid).items()}
         probe.stop.set()
         probe.thread.join()
         poll_period = cpu.wall / max(1, probe.polls)
@@ -174,8 +176,10 @@ def main() -> None:
     print(f"behind at the end of the load: {behind} jobs (drained in {drained:.1f} s); "
           f"rate {'sustained' if sustained else 'NOT sustained'} (criterion: every job accepted and screened, "
           f"at most one second's worth of jobs behind)")
-    print(f"gateway CPU (serve process, intake writer, parsers): {cpu.seconds['gateway'] / max(1, len(timings)) * 1000:.0f} ms "
-          f"per job; {cpu.summary()}")
+    per_job = 1000 / max(1, len(timings))
+    print(f"gateway CPU per job: {cpu.seconds['gateway'] * per_job:.0f} ms (serve process {parts['own'] * per_job:.0f}, "
+          f"document parser processes {parts['finished children'] * per_job:.0f}, "
+          f"intake writer {parts['living descendants'] * per_job:.0f}); {cpu.summary()}")
 
 
 if __name__ == "__main__":

@@ -160,11 +160,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process, its reaped children and its living descendants
-    (the serve process, its intake writer, its document parsers), from /proc."""
+def tree_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) of a process tree, from /proc, in three parts: the process
+    itself, its finished children (a serve process's document parsers) and its living
+    descendants with what they reaped (its intake writer)."""
+    tick = os.sysconf("SC_CLK_TCK")
     children: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
+    times: dict[int, tuple[float, float]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -175,13 +177,18 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         # after the command: state, ppid, …; utime, stime, cutime, cstime are fields 14–17 of stat
         children.setdefault(int(fields[1]), []).append(int(entry))
-        times[int(entry)] = sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    total, todo = 0.0, [pid]
+        times[int(entry)] = ((int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick)
+    own, finished = times.get(pid, (0.0, 0.0))
+    descendants, todo = 0.0, list(children.get(pid, []))
     while todo:
         current = todo.pop()
-        total += times.get(current, 0.0)
+        descendants += sum(times.get(current, (0.0, 0.0)))
         todo.extend(children.get(current, []))
-    return total
+    return {"own": own, "finished children": finished, "living descendants": descendants}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(tree_cpu(pid).values())
 
 
 def _machine_busy_seconds() -> float:
