@@ -25,8 +25,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway_run import (ServeProcess, SmtpSink, clean_fax, free_port, job_id_of, job_states, percentile,
-                         prepare_database, reader_engine, send, tree_cpu_seconds, write_config)
+from gateway_run import (CpuMeter, ServeProcess, SmtpSink, clean_fax, free_port, job_id_of, job_states, percentile,
+                         prepare_database, reader_engine, send, tree_cpu, write_config)
 from tests.pgserver import PostgresServer
 
 SCREENED = ("awaiting_confirmation", "blocked")
@@ -118,8 +118,10 @@ def main() -> None:
     payload = clean_fax(args.pages)
 
     with tempfile.TemporaryDirectory(prefix="faxgate-bench-") as tmp, ExitStack() as stack:
+        trees = {}
         if args.postgres:
-            database_url = stack.enter_context(PostgresServer()).create_database("latency")
+            postgres = stack.enter_context(PostgresServer())
+            database_url, trees["PostgreSQL"] = postgres.create_database("latency"), [postgres.process.pid]
         else:
             database_url = f"sqlite:///{tmp}/faxgate.db"
         mail = SmtpSink(free_port()).start()
@@ -141,15 +143,15 @@ def main() -> None:
 
         probe = Probe(engine, args.poll)
         probe.thread.start()
-        cpu_before, started = tree_cpu_seconds(server.process.pid), time.monotonic()
-        refused, lateness = offer(server.port, payload, args.rate, count, probe)
-        load_end = time.monotonic()
-        behind = len(probe.pending())
-        drained = wait_screened(probe, args.drain)
-        cpu = tree_cpu_seconds(server.process.pid) - cpu_before
+        parts = tree_cpu(server.process.pid)
+        with CpuMeter({"gateway": [server.process.pid], **trees}) as cpu:
+            refused, lateness = offer(server.port, payload, args.rate, count, probe)
+            behind = len(probe.pending())
+            drained = wait_screened(probe, args.drain)
+        parts = {name: seconds - parts[name] for name, seconds in tree_cpu(server.process.pid).items()}
         probe.stop.set()
         probe.thread.join()
-        poll_period = (time.monotonic() - started) / max(1, probe.polls)
+        poll_period = cpu.wall / max(1, probe.polls)
         errors = len(server.log_events("worker_error"))
 
     timings = sorted(probe.jobs.values(), key=lambda t: t.accepted)
@@ -174,8 +176,10 @@ def main() -> None:
     print(f"behind at the end of the load: {behind} jobs (drained in {drained:.1f} s); "
           f"rate {'sustained' if sustained else 'NOT sustained'} (criterion: every job accepted and screened, "
           f"at most one second's worth of jobs behind)")
-    print(f"gateway CPU (serve process, intake writer, parsers): {cpu:.1f} s over {load_end - started + drained:.1f} s, "
-          f"{cpu / max(1, len(timings)) * 1000:.0f} ms per job")
+    per_job = 1000 / max(1, len(timings))
+    print(f"gateway CPU per job: {cpu.seconds['gateway'] * per_job:.0f} ms (serve process {parts['own'] * per_job:.0f}, "
+          f"document parser processes {parts['finished children'] * per_job:.0f}, "
+          f"intake writer {parts['living descendants'] * per_job:.0f}); {cpu.summary()}")
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from gateway_run import (ServeProcess, SmtpSink, clean_fax, free_port, job_id_of, prepare_database, reader_engine,
-                         send, tree_cpu_seconds, write_config)
+from gateway_run import (CpuMeter, ServeProcess, SmtpSink, clean_fax, free_port, job_id_of, prepare_database,
+                         reader_engine, send, write_config)
 from gateway import auditlog
 from gateway.app import App
 from gateway.config import load_config
@@ -75,17 +75,14 @@ def run(server: pgserver.PostgresServer, tmp: Path, processes: int, payload: byt
         cores = sorted(os.sched_getaffinity(0))
         gateways = [ServeProcess(config, "smtp,worker", tmp / f"{config.stem}.log",
                                  cpu=cores[n % len(cores)] if pin else None).start() for n, config in enumerate(configs)]
-        cpu_before = sum(tree_cpu_seconds(g.process.pid) for g in gateways)
-        database_cpu_before, started = tree_cpu_seconds(server.process.pid), time.monotonic()
-        accepted, refused = offer([g.port for g in gateways], payload, jobs, rate)
-        deadline = time.monotonic() + drain
-        with engine.connect() as connection:
-            while time.monotonic() < deadline and connection.execute(
-                    text("SELECT count(*) FROM jobs WHERE state IN ('received', 'screening')")).scalar():
-                connection.rollback()
-                time.sleep(0.2)
-        cpu = sum(tree_cpu_seconds(g.process.pid) for g in gateways) - cpu_before
-        database_cpu, wall = tree_cpu_seconds(server.process.pid) - database_cpu_before, time.monotonic() - started
+        with CpuMeter({"gateways": [g.process.pid for g in gateways], "PostgreSQL": [server.process.pid]}) as cpu:
+            accepted, refused = offer([g.port for g in gateways], payload, jobs, rate)
+            deadline = time.monotonic() + drain
+            with engine.connect() as connection:
+                while time.monotonic() < deadline and connection.execute(
+                        text("SELECT count(*) FROM jobs WHERE state IN ('received', 'screening')")).scalar():
+                    connection.rollback()
+                    time.sleep(0.2)
         for gateway in gateways:
             gateway.stop()
         screened_by = [[entry["job"] for entry in g.log_events("screened")] for g in gateways]
@@ -125,8 +122,7 @@ def run(server: pgserver.PostgresServer, tmp: Path, processes: int, payload: byt
     seconds = (done[-1] - done[0]).total_seconds() if len(done) > 1 else float("nan")
     return {"processes": processes, "accepted": len(accepted), "screened": len(done),
             "rate": (len(done) - 1) / seconds if len(done) > 1 else 0.0, "seconds": seconds,
-            "per_process": [len(ids) for ids in screened_by], "cpu": cpu, "database_cpu": database_cpu, "wall": wall,
-            "problems": problems}
+            "per_process": [len(ids) for ids in screened_by], "cpu": cpu, "problems": problems}
 
 
 def main() -> None:
@@ -151,10 +147,9 @@ def main() -> None:
             print(f"{processes} process(es): {result['rate']:.2f} jobs/s received → awaiting_confirmation "
                   f"({result['screened']} of {result['accepted']} accepted in {result['seconds']:.1f} s; "
                   f"screened per process {result['per_process']})")
-            print(f"  CPU over {result['wall']:.0f} s: gateways {result['cpu']:.0f} s "
-                  f"({result['cpu'] / max(1, result['accepted']) * 1000:.0f} ms per job), PostgreSQL {result['database_cpu']:.0f} s "
-                  f"({result['database_cpu'] / max(1, result['accepted']) * 1000:.0f} ms per job); "
-                  f"{(result['cpu'] + result['database_cpu']) / result['wall']:.2f} cores busy")
+            cpu, accepted = result["cpu"], max(1, result["accepted"])
+            print(f"  CPU per job: gateways {cpu.seconds['gateways'] / accepted * 1000:.0f} ms, "
+                  f"PostgreSQL {cpu.seconds['PostgreSQL'] / accepted * 1000:.0f} ms; {cpu.summary()}")
             print("  exactly once: " + ("yes (250s = jobs in the database, one claim and one outcome each, "
                                         "each screened by one process, audit chain intact)"
                                         if not result["problems"] else "NO: " + "; ".join(result["problems"][:5])))

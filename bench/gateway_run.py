@@ -8,6 +8,7 @@ import email.policy
 import json
 import math
 import os
+import resource
 import signal
 import socket
 import smtplib
@@ -159,11 +160,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process, its reaped children and its living descendants
-    (the serve process, its intake writer, its document parsers), from /proc."""
+def tree_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) of a process tree, from /proc, in three parts: the process
+    itself, its finished children (a serve process's document parsers) and its living
+    descendants with what they reaped (its intake writer)."""
+    tick = os.sysconf("SC_CLK_TCK")
     children: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
+    times: dict[int, tuple[float, float]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -174,10 +177,62 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         # after the command: state, ppid, …; utime, stime, cutime, cstime are fields 14–17 of stat
         children.setdefault(int(fields[1]), []).append(int(entry))
-        times[int(entry)] = sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    total, todo = 0.0, [pid]
+        times[int(entry)] = ((int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick)
+    own, finished = times.get(pid, (0.0, 0.0))
+    descendants, todo = 0.0, list(children.get(pid, []))
     while todo:
         current = todo.pop()
-        total += times.get(current, 0.0)
+        descendants += sum(times.get(current, (0.0, 0.0)))
         todo.extend(children.get(current, []))
-    return total
+    return {"own": own, "finished children": finished, "living descendants": descendants}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(tree_cpu(pid).values())
+
+
+def _machine_busy_seconds() -> float:
+    """CPU time all cores spent on anything but idle and I/O wait since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuMeter:
+    """Who kept the machine's cores busy during a measurement, in cores on average: the named
+    process trees (the gateway, PostgreSQL), this benchmark (the devices, the poller, the mail
+    sink) and other work: on a shared machine, the figure that says how noisy the run was."""
+
+    def __init__(self, trees: dict[str, list[int]]):
+        self.trees = trees
+
+    def _sample(self) -> dict[str, float]:
+        sample = {name: sum(tree_cpu_seconds(pid) for pid in pids) for name, pids in self.trees.items()}
+        return {**sample, "benchmark": _own_seconds(), "machine": _machine_busy_seconds(), "wall": time.monotonic()}
+
+    def __enter__(self) -> "CpuMeter":
+        self.started = self._sample()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        ended = self._sample()
+        self.seconds = {name: ended[name] - self.started[name] for name in ended}
+
+    @property
+    def wall(self) -> float:
+        return self.seconds["wall"]
+
+    def cores(self, name: str) -> float:
+        return self.seconds[name] / self.wall
+
+    def summary(self) -> str:
+        ours = [*self.trees, "benchmark"]
+        other = max(0.0, self.seconds["machine"] - sum(self.seconds[name] for name in ours))
+        parts = [f"{name} {self.cores(name):.2f}" for name in ours]
+        return (f"cores busy over {self.wall:.0f} s (of {len(os.sched_getaffinity(0))}): {', '.join(parts)}, "
+                f"other work on the machine {other / self.wall:.2f}")
