@@ -25,8 +25,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway_run import (CpuMeter, ServeProcess, SmtpSink, clean_fax, free_port, job_id_of, job_states, percentile,
-                         prepare_database, reader_engine, send, tree_cpu, write_config)
+from gateway_run import (CpuMeter, ServeProcess, clean_fax, job_id_of, job_states, percentile, prepare_database,
+                         reader_engine, send, tree_cpu, write_config)
+from tests.harness import SmtpSink, free_port
 from tests.pgserver import PostgresServer
 
 SCREENED = ("awaiting_confirmation", "blocked")

@@ -32,17 +32,17 @@ import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from pathlib import Path
 
 from sqlalchemy import text
 
-from gateway_run import (CpuMeter, ServeProcess, SmtpSink, clean_fax, free_port, job_id_of, prepare_database,
-                         reader_engine, send, write_config)
+from gateway_run import (CpuMeter, ServeProcess, clean_fax, job_id_of, prepare_database, reader_engine, send,
+                         write_config)
 from gateway import auditlog
 from gateway.app import App
 from gateway.config import load_config
 from tests import pgserver
+from tests.harness import SmtpSink, free_port
 
 
 def offer(ports: list[int], payload: bytes, jobs: int, rate: float) -> tuple[list[str], list[str]]:

@@ -27,7 +27,7 @@ from gateway import db  # noqa: E402
 from gateway.app import App  # noqa: E402
 from gateway.config import load_config  # noqa: E402
 from tests import docgen  # noqa: E402
-from tests.harness import DOMAIN, SmtpSink, fax_message, free_port, seed  # noqa: E402
+from tests.harness import DOMAIN, fax_message, seed  # noqa: E402
 
 # Speed dial 1 of the seeded directory (tests.harness.DIRECTORY_CSV): active and verified, so a
 # clean page reaches awaiting_confirmation.

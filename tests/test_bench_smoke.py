@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from tests import pgserver
 from tests.corpus import require_ocr_and_fonts
 
