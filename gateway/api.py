@@ -8,7 +8,6 @@ from sqlalchemy import select
 from pydantic import BaseModel, Field
 
 from gateway import approvals, jobs
-from gateway.cover_prepend import generated
 from gateway.models import Job, Record, User
 from gateway.users import user_for_token
 from policies.highlight import auto_mask
@@ -85,7 +84,7 @@ def create_api(app) -> FastAPI:
             job = load(session, job_id, user)
             findings, document = list(job.findings), jobs.document_of(session, job_id)
             # faxgate's own cover sheet stays out: the new job gets one of its own when screened
-            first_page = 2 if generated(job.rule_results) else 1
+            first_page = 2 if jobs.cover_generated(job.rule_results) else 1
         masked = auto_mask(document, [f for f in findings if not f["masked"]], app.screen_settings, first_page)
         with app.session() as session:
             answer = approvals.replace_with_masked(session, session.get(Job, job_id), session.get(User, user_id), masked)

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
-from gateway.cover_prepend import generated
 from gateway.models import Confirmation, Job, JobBlob, User
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 
@@ -44,7 +43,7 @@ def job_json(session: Session, job: Job, now=None) -> dict:
         "document": {"sha256": job.content_sha256, "content_type": job.content_type, "filename": job.filename,
                      "size": job.size, "pages": job.pages,
                      # faxgate's cover sheet is page 1 (counted in pages); received_sha256: as submitted
-                     "cover_sheet_generated": generated(job.rule_results),
+                     "cover_sheet_generated": jobs.cover_generated(job.rule_results),
                      "received_sha256": jobs.received_sha256(session, job)},
         "findings": job.findings,
         "reasons": job.reasons,
