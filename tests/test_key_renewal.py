@@ -14,6 +14,7 @@ import sys
 
 import httpx
 import pytest
+import structlog
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -35,6 +36,8 @@ from gateway.signing import (
     open_signing,
 )
 from gateway.worker import Worker
+from tests.harness import seed
+from tests.test_jobs import stored_job
 from tests.test_records import sample_facts
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -197,6 +200,13 @@ def test_expiry_is_warned_of_before_the_date(install, tmp_path):
     ready = answer.json()
     assert answer.status_code == 200 and ready["status"] == "ready" and "expires on" in ready["warnings"][0]
     assert app.signing_expiry_warning()[1] == ready["warnings"][0]
+
+    seed(app)
+    stored_job(app, state="rejected")
+    with structlog.testing.capture_logs() as logs:
+        assert Worker(app).record_one(), "a certificate about to expire still signs"
+    [warning] = [entry for entry in logs if entry["event"] == "signing_certificate_expires"]
+    assert warning["log_level"] == "warning" and "renew-key" in warning["message"]
 
 
 def test_status_of_a_key_that_cannot_be_used(install):
