@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
-from gateway.cover_prepend import generated
 from gateway.models import Confirmation, Job, JobBlob, User
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from policies.highlight import auto_mask
@@ -49,7 +48,7 @@ def job_json(session: Session, job: Job, now=None) -> dict:
         "document": {"sha256": job.content_sha256, "content_type": job.content_type, "filename": job.filename,
                      "size": job.size, "pages": job.pages,
                      # faxgate's cover sheet is page 1 (counted in pages); received_sha256: as submitted
-                     "cover_sheet_generated": generated(job.rule_results),
+                     "cover_sheet_generated": jobs.cover_generated(job.rule_results),
                      "received_sha256": jobs.received_sha256(session, job)},
         "findings": job.findings,
         "reasons": job.reasons,
@@ -124,7 +123,7 @@ def send_masked(unit_of_work: Callable[[], AbstractContextManager[Session]], job
             return refusal
         unmasked, document = [f for f in job.findings if not f["masked"]], jobs.document_of(session, job_id)
         # faxgate's own cover sheet stays out: the new job gets one of its own when screened
-        first_page = 2 if generated(job.rule_results) else 1
+        first_page = 2 if jobs.cover_generated(job.rule_results) else 1
     try:
         masked = auto_mask(document, unmasked, settings, first_page)
     except DocumentUnreadable as exc:  # fail closed: nothing replaces the stopped job

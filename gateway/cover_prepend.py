@@ -22,9 +22,6 @@ from gateway.screening import Subject
 from policies.pages import PageLimits, load_document
 from policies.prepend import prepend_pdf_page, prepend_tiff_page
 
-GENERATED = "cover_sheet_generated"  # the rule result's code when the sheet was prepended
-
-
 def cover_sheet(subject: Subject) -> CoverSheet:
     """The sheet for a screened subject (destination and entry established, document loaded)."""
     entry = subject.entry
@@ -55,11 +52,3 @@ def _widened(page: Image.Image, width: int) -> Image.Image:
     wide = Image.new("1", (width, page.height), 1)
     wide.paste(page, ((width - page.width) // 2, 0))
     return wide
-
-
-def generated(rule_results) -> bool:
-    """Whether the job's latest screening put faxgate's cover sheet in front of its document
-    (`rule_results`: the job's RuleResult rows, or their JSON form)."""
-    rows = [(r["run"], r["code"]) if isinstance(r, dict) else (r.run, r.code) for r in rule_results]
-    last = max((run for run, _ in rows), default=None)
-    return any(run == last and code == GENERATED for run, code in rows)

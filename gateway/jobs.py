@@ -10,7 +10,6 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway import auditlog, confirmation
-from gateway.cover_prepend import generated
 from gateway.jobstates import check_transition
 from gateway.models import AuditEvent, Job, JobBlob
 
@@ -92,10 +91,19 @@ def replace_document(session: Session, job: Job, data: bytes, actor: str, reason
                     sha256=job.content_sha256, size=job.size)
 
 
+def cover_generated(rule_results) -> bool:
+    """Whether the job's latest screening put faxgate's cover sheet in front of its document
+    (the code gateway.screening.cover_sheet_prepend records; `rule_results`: the job's
+    RuleResult rows, or their JSON form)."""
+    rows = [(r["run"], r["code"]) if isinstance(r, dict) else (r.run, r.code) for r in rule_results]
+    last = max((run for run, _ in rows), default=None)
+    return any(run == last and code == "cover_sheet_generated" for run, code in rows)
+
+
 def received_sha256(session: Session, job: Job) -> str:
     """The SHA-256 of the document as submitted: the job's content hash unless faxgate replaced
     the document, then the one its intake event recorded."""
-    if not generated(job.rule_results):
+    if not cover_generated(job.rule_results):
         return job.content_sha256
     data = session.scalar(select(AuditEvent.data)
                           .where(AuditEvent.subject == job.id, AuditEvent.action == "job.received")

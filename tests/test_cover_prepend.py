@@ -15,9 +15,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from gateway.cover_prepend import generated
+from gateway.jobs import cover_generated
 from gateway.coversheet import CoverSheet, render_cover_sheet, verification_code
-from gateway.models import Confirmation, JobBlob, Record
+from gateway.models import Confirmation, JobBlob, Record, User
 from gateway.records import embedded_facts
 from policies.ocr import OcrSettings, prepare, read_words
 from policies.pages import DocumentUnreadable, load_document
@@ -27,6 +27,7 @@ from tests.harness import fax_message, queued_id, submit, wait_state
 from tests.test_coversheet import NUMBER_PT, NUMBER_STROKE_PX, read_digits, text_box
 from tests.test_gateway_e2e import api, world  # noqa: F401  (the gateway fixture and its API client)
 from tests.test_records import text_of
+from tests.web_support import _password_hash, signed_in
 
 WHEN_MISSING = 'version = "cover-test"\n[coversheet]\nprepend = "when_missing"\n'
 ALWAYS = 'version = "cover-test"\n[coversheet]\nprepend = "always"\n'
@@ -40,6 +41,14 @@ OWN_COVER = [(20, 20, "FAX送信票", 20), (20, 40, "宛先: 子ども家庭支�
 def cover_sheet_like(job_id: str) -> CoverSheet:
     return CoverSheet(job_id, "+81354321111", "0-03-5432-1111", "子ども家庭支援係", "世田谷区", "保健福祉課", "",
                       "sato@city.example.jp", 2, "0" * 64, dt.date.today())
+
+
+def staff_browser(app, gateway):
+    """The submitter signed in to the web app (the world's staff get passwords first)."""
+    with app.session() as session:
+        for user in session.scalars(select(User)):
+            user.password_hash = _password_hash()
+    return signed_in(gateway.http_port, "sato")
 
 
 def confirm_and_relay(world, job_id: str) -> bytes:
@@ -77,11 +86,18 @@ def test_pdf_job_is_sent_with_the_cover_sheet_as_page_one_and_exactly_the_bound_
     assert document["pages"] == 3 and document["cover_sheet_generated"] is True
     assert document["received_sha256"] == hashlib.sha256(submitted).hexdigest() != document["sha256"]
     assert ("cover_sheet_prepend", "pass", "cover_sheet_generated") in {(r["rule"], r["outcome"], r["code"]) for r in job["rules"]}
+    previews = staff_browser(app, gateway)
+    first_preview = previews.get(f"/jobs/{job_id}/pages/1.png")
+    assert first_preview.status_code == 200 and previews.get(f"/jobs/{job_id}/pages/4.png").status_code == 404
 
     relayed = confirm_and_relay(world, job_id)
     digest = hashlib.sha256(relayed).hexdigest()
     assert digest == document["sha256"] and bound_hashes(app, job_id) == {digest}, "relayed = confirmed bytes"
     assert original_attachment(app, job_id) == submitted, "the message as received is untouched"
+
+    with Image.open(io.BytesIO(first_preview.content)) as preview:
+        preview_pixels = preview.convert("1").tobytes()
+    assert preview_pixels == load_document(relayed).pages[0].bilevel().tobytes(), "the first preview is the sheet relayed"
 
     pages = load_document(relayed, resolution="standard").pages
     assert len(pages) == 3
@@ -240,6 +256,6 @@ def test_a_pdf_that_cannot_take_the_page_is_unreadable_not_passed():
 
 def test_generated_reads_the_latest_screening_only():
     first = {"run": 1, "rule": "cover_sheet_prepend", "outcome": "pass", "code": "cover_sheet_generated"}
-    assert generated([first])
-    assert not generated([first, {"run": 2, "rule": "destination_dialable", "outcome": "hit", "code": "stale"}])
-    assert not generated([])
+    assert cover_generated([first])
+    assert not cover_generated([first, {"run": 2, "rule": "destination_dialable", "outcome": "hit", "code": "stale"}])
+    assert not cover_generated([])

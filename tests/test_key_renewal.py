@@ -14,6 +14,7 @@ import sys
 
 import httpx
 import pytest
+import structlog
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -34,7 +35,10 @@ from gateway.signing import (
     load_signing_key,
     open_signing,
 )
+from gateway import worker as worker_module
 from gateway.worker import Worker
+from tests.harness import seed
+from tests.test_jobs import stored_job
 from tests.test_records import sample_facts
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -181,7 +185,7 @@ def test_a_pkcs12_from_the_office_ca_is_installed_and_one_from_elsewhere_refused
     assert records.verify_record(record, created.ca_cert).ok
 
 
-def test_expiry_is_warned_of_before_the_date(install, tmp_path):
+def test_expiry_is_warned_of_before_the_date(install, tmp_path, monkeypatch):
     created, config, config_file = install
     quiet = faxgate(config_file, "records", "status", "--json")
     assert quiet.exit_code == 0 and json.loads(quiet.output)["warning"] is None
@@ -197,6 +201,16 @@ def test_expiry_is_warned_of_before_the_date(install, tmp_path):
     ready = answer.json()
     assert answer.status_code == 200 and ready["status"] == "ready" and "expires on" in ready["warnings"][0]
     assert app.signing_expiry_warning()[1] == ready["warnings"][0]
+
+    seed(app)
+    stored_job(app, state="rejected")
+    # The worker's log, captured whatever level another test's configuration left behind.
+    captured = structlog.testing.CapturingLogger()
+    monkeypatch.setattr(worker_module, "log", structlog.wrap_logger(captured, processors=[],
+                                                                    wrapper_class=structlog.BoundLogger))
+    assert Worker(app).record_one(), "a certificate about to expire still signs"
+    [warning] = [c for c in captured.calls if c.kwargs.get("event") == "signing_certificate_expires"]
+    assert warning.method_name == "warning" and "renew-key" in warning.kwargs["message"]
 
 
 def test_status_of_a_key_that_cannot_be_used(install):
