@@ -9,26 +9,18 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from gateway.app import App
 from gateway import approvals
 from gateway.models import Incident, Job, User
-from gateway.serve import BackgroundGateway
 from gateway.worker import Worker
-from tests.harness import SmtpSink, make_config
-from tests.web_support import PERSONAL_PAGES, csrf_token, page_csrf, populate, signed_in, stored_job
+from tests.web_support import PERSONAL_PAGES, csrf_token, page_csrf, signed_in, stored_job, web_only
 
 ALLOWING = 'version = "t"\n[personal_data.categories]\nbirth_date = "allow"\nhealth = "allow"\n'
 
 
 @pytest.fixture
-def world(tmp_path):
-    fax, mail = SmtpSink().start(), SmtpSink().start()
-    app = App(make_config(tmp_path, fax.port, mail.port, policy_text=ALLOWING))
-    populate(app)
-    with BackgroundGateway(app, smtp=False, worker=False) as gateway:
-        yield app, gateway.http_port
-    fax.stop()
-    mail.stop()
+def world(tmp_path, peers):
+    with web_only(tmp_path, peers, ALLOWING) as running:
+        yield running
 
 
 def sent_job(app) -> str:

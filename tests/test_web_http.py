@@ -13,16 +13,13 @@ import pytest
 from sqlalchemy import update
 
 from directory.schema import DirectoryEntry
-from gateway.app import App
 from gateway.models import Job
-from gateway.serve import BackgroundGateway
 from gateway.web import throttle
 from gateway.web.core import office_today
 from gateway.web.models import LoginThrottle, WebSession
 from gateway.web.router import web_router
 from gateway.web.sessions import COOKIE
 from gateway.worker import Worker
-from tests.harness import SmtpSink, make_config
 from tests.web_support import (
     HIDDEN_NUMBER_FORMS,
     PERSONAL_PAGES,
@@ -30,22 +27,17 @@ from tests.web_support import (
     csrf_token,
     job_state,
     page_csrf,
-    populate,
     sign_in,
     signed_in,
     stored_job,
+    web_only,
 )
 
 
 @pytest.fixture
-def world(tmp_path):
-    fax, mail = SmtpSink().start(), SmtpSink().start()
-    app = App(make_config(tmp_path, fax.port, mail.port))
-    populate(app)
-    with BackgroundGateway(app, smtp=False, worker=False) as gateway:
-        yield app, gateway.http_port
-    fax.stop()
-    mail.stop()
+def world(tmp_path, peers):
+    with web_only(tmp_path, peers) as running:
+        yield running
 
 
 def test_sign_in_is_japanese_by_default_and_english_on_request(world):

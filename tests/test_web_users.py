@@ -9,22 +9,15 @@ import pytest
 
 from gateway.app import App
 from gateway.models import AuditEvent, User
-from gateway.serve import BackgroundGateway
-from tests.harness import SmtpSink, make_config
-from tests.web_support import browser, page_csrf, populate, sign_in, signed_in
+from tests.web_support import browser, page_csrf, sign_in, signed_in, web_only
 
 NEW_PASSWORD = "a new password for kobayashi"
 
 
 @pytest.fixture
-def world(tmp_path):
-    fax, mail = SmtpSink().start(), SmtpSink().start()
-    app = App(make_config(tmp_path, fax.port, mail.port))
-    populate(app)
-    with BackgroundGateway(app, smtp=False, worker=False) as gateway:
-        yield app, gateway.http_port
-    fax.stop()
-    mail.stop()
+def world(tmp_path, peers):
+    with web_only(tmp_path, peers) as running:
+        yield running
 
 
 def user(app: App, name: str) -> User:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from contextlib import contextmanager
 
 import httpx
 from argon2 import PasswordHasher
@@ -13,10 +14,11 @@ from argon2 import PasswordHasher
 from gateway import jobs
 from gateway.app import App
 from gateway.models import Job, User
+from gateway.serve import BackgroundGateway
 from gateway.users import add_user
 from gateway.worker import Worker
 from tests import docgen
-from tests.harness import DOMAIN, seed
+from tests.harness import DOMAIN, make_config, seed
 
 PASSWORD = "correct horse battery staple"
 CLEAN_PAGES = [
@@ -48,6 +50,16 @@ def populate(app: App) -> None:
             add_user(session, name, role, email, department, None, "test")
         for user in session.query(User):
             user.password_hash = _password_hash()
+
+
+@contextmanager
+def web_only(tmp_path, peers, policy_text: str | None = None):
+    """The web app alone (no SMTP intake, no worker) for the populated staff: (app, HTTP port)."""
+    fax, mail = peers
+    app = App(make_config(tmp_path, fax.port, mail.port, policy_text=policy_text))
+    populate(app)
+    with BackgroundGateway(app, smtp=False, worker=False) as gateway:
+        yield app, gateway.http_port
 
 
 def stored_job(app: App, sender: str = "sato", pages=CLEAN_PAGES, to: str = "+81354321111") -> str:
