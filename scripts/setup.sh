@@ -10,6 +10,8 @@ apt_packages=()
 # Japanese font embedded in cover sheets and signed records; OCR for pages without text.
 [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || apt_packages+=(fonts-ipaexfont)
 [ -f /usr/share/tesseract-ocr/5/tessdata/jpn.traineddata ] || apt_packages+=(tesseract-ocr tesseract-ocr-jpn)
+# Page orientation (pages fed upside down or sideways are turned upright before screening).
+[ -f /usr/share/tesseract-ocr/5/tessdata/osd.traineddata ] || apt_packages+=(tesseract-ocr-osd)
 if [ "$extra" = "test" ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
   command -v chromium >/dev/null || apt_packages+=(chromium)
@@ -27,8 +29,10 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   fi
   echo "== installing system packages: ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+  # Another apt run (unattended upgrades on a fresh machine) may hold the lock: wait for it.
+  apt_wait=(-o DPkg::Lock::Timeout=900)
+  apt-get "${apt_wait[@]}" update -qq
+  apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
   # The tests start their own PostgreSQL and slapd servers; the packaged ones are not needed.
   command -v pg_ctlcluster >/dev/null && pg_ctlcluster 15 main stop 2>/dev/null || true
   [ -x /etc/init.d/slapd ] && /etc/init.d/slapd stop >/dev/null 2>&1 || true
