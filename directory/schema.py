@@ -42,9 +42,15 @@ class DirectoryEntry(Base):
     # The ID (CSI) the remote machine announces; a sent fax that hears another raises an incident.
     expected_csi: Mapped[str | None] = mapped_column(String(64))
     last_used: Mapped[dt.date | None] = mapped_column(Date)
+    # The day the entry's number (or extension) last changed: a use or a verification the devices
+    # report from before it belongs to the old number.
+    number_since: Mapped[dt.date | None] = mapped_column(Date)
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
     verified_by: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set while a change to where this entry goes awaits a second administrator: no fax goes to
+    # it until the change is approved (directory.changes).
+    pending_change_id: Mapped[int | None] = mapped_column(ForeignKey("directory_change_requests.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -70,5 +76,23 @@ class DirectoryChange(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("directory_change_requests.id"), index=True)
 
     entry: Mapped[DirectoryEntry] = relationship(back_populates="changes")
+
+
+class ChangeRequest(Base):
+    """Changes to the directory that make entries dialable or change where they go, made by one
+    administrator (or the first-install setup) and held until another approves or rejects them."""
+
+    __tablename__ = "directory_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16))  # import | set | reactivate | web | first_install
+    summary: Mapped[str] = mapped_column(Text, default="")  # what and why, as the maker gave it
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | approved | rejected
+    requested_by: Mapped[str] = mapped_column(String(200))  # actor, e.g. user:yamada
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str] = mapped_column(Text, default="")

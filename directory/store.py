@@ -13,13 +13,14 @@ from directory.audit import AuditItem
 from directory.dialplan import dial_string_for, read_dial_string
 from directory.importer import Candidate, ImportPlan
 from directory.profile import PbxProfile
-from directory.schema import DirectoryChange, DirectoryEntry
+from directory.schema import ChangeRequest, DirectoryChange, DirectoryEntry, utcnow
 
 STATUSES = ("active", "needs_review", "retired")
 _TRACKED = (
     "slot", "name", "organization", "kind", "e164", "extension", "status", "review_reasons",
-    "source_dial", "last_used", "verified_on", "verified_by", "expected_csi",
+    "source_dial", "last_used", "number_since", "verified_on", "verified_by", "expected_csi",
 )
+ROUTING = ("e164", "extension", "kind")  # where a fax to the entry goes
 INCIDENT_REASON = "incident:"  # review reason of an entry suspended because a fax to it went astray
 
 
@@ -37,6 +38,8 @@ class ImportResult:
     updated: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
     needs_review: list[Candidate] = field(default_factory=list)
+    change: ChangeRequest | None = None  # what waits for a second administrator
+    pending: list[int] = field(default_factory=list)  # slots held until then
 
 
 def snapshot(entry: DirectoryEntry) -> dict:
@@ -48,15 +51,55 @@ def snapshot(entry: DirectoryEntry) -> dict:
     return state
 
 
-def _record(session: Session, entry: DirectoryEntry, actor: str, action: str, before: dict | None, note: str = ""):
-    session.add(DirectoryChange(entry=entry, actor=actor, action=action, before=before, after=snapshot(entry), note=note))
+def _record(session: Session, entry: DirectoryEntry, actor: str, action: str, before: dict | None, note: str = "",
+            request: ChangeRequest | None = None):
+    session.add(DirectoryChange(entry=entry, actor=actor, action=action, before=before, after=snapshot(entry), note=note,
+                                request_id=request.id if request else None))
 
 
-def apply_import(session: Session, plan: ImportPlan, actor: str, source: str) -> ImportResult:
-    """Upsert every candidate by slot in the caller's transaction; refuses a plan with errors."""
+def needs_second_admin(before: dict | None, after: dict) -> bool:
+    """A new entry, a new number, kind or extension, or an entry becoming usable again."""
+    if before is None:
+        return True
+    return any(before[name] != after[name] for name in ROUTING) or before["status"] != after["status"] == "active"
+
+
+def open_request(session: Session, origin: str, actor: str, summary: str) -> ChangeRequest:
+    request = ChangeRequest(origin=origin, requested_by=actor, summary=summary)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _refuse_if_held(entry: DirectoryEntry, request: ChangeRequest | None) -> None:
+    if entry.pending_change_id is not None and (request is None or entry.pending_change_id != request.id):
+        raise ChangeRefused(
+            f"登録番号 {entry.slot}（{entry.name}）は変更 #{entry.pending_change_id} の承認待ちです。"
+            "先にその変更を承認または却下してください "
+            f"(slot {entry.slot} has change #{entry.pending_change_id} waiting for approval)"
+        )
+
+
+def _hold(entry: DirectoryEntry, request: ChangeRequest) -> None:
+    entry.pending_change_id = request.id
+
+
+def directory_is_empty(session: Session) -> bool:
+    return session.scalar(select(DirectoryEntry.id).limit(1)) is None
+
+
+def apply_import(session: Session, plan: ImportPlan, actor: str, source: str, *, first_install: bool = False,
+                 request: ChangeRequest | None = None) -> ImportResult:
+    """Upsert every candidate by slot in the caller's transaction; refuses a plan with errors.
+    Every entry added, sent elsewhere or made usable is held for a second administrator under
+    one change request (``request``, or a new one). ``first_install`` is the setup's own import
+    into an empty directory: there is no administrator yet, so it is recorded as approved by it."""
     if plan.errors:
         raise ChangeRefused(f"{len(plan.errors)} row(s) have errors; nothing was imported")
-    result = ImportResult()
+    if first_install and not directory_is_empty(session):
+        raise ChangeRefused("宛先表が空ではないため、初回導入としては取り込めません "
+                            "(the directory is not empty: a first-install import is refused)")
+    result = ImportResult(change=request)
     existing = {e.slot: e for e in session.scalars(select(DirectoryEntry))}
     for candidate in plan.candidates:
         entry = existing.get(candidate.slot)
@@ -65,22 +108,40 @@ def apply_import(session: Session, plan: ImportPlan, actor: str, source: str) ->
             entry = DirectoryEntry(slot=candidate.slot)
             session.add(entry)
         _assign(entry, candidate)
-        if before is None:
-            _record(session, entry, actor, "imported", None, f"{source} line {candidate.line}")
-            result.created.append(candidate.slot)
-        elif snapshot(entry) != before:
-            _record(session, entry, actor, "imported", before, f"{source} line {candidate.line}")
-            result.updated.append(candidate.slot)
-        else:
+        after = snapshot(entry)
+        if after == before:
             result.unchanged.append(candidate.slot)
+        else:
+            if entry.id is not None:
+                _refuse_if_held(entry, result.change)
+            held = needs_second_admin(before, after)
+            if held:
+                if result.change is None:
+                    origin = "first_install" if first_install else "import"
+                    result.change = open_request(session, origin, actor, f"{source} の取り込み")
+                if not first_install:
+                    _hold(entry, result.change)
+                result.pending.append(candidate.slot)
+            _record(session, entry, actor, "imported", before, f"{source} line {candidate.line}",
+                    result.change if held else None)
+            (result.updated if before else result.created).append(candidate.slot)
         if candidate.status == "needs_review":
             result.needs_review.append(candidate)
+    if first_install and result.change is not None:
+        result.change.state, result.change.decided_by, result.change.decided_at = "approved", actor, utcnow()
+        result.change.decision_note = "初回導入（空の宛先表への設定時の取り込み）"
+        result.pending = []
     session.flush()
     return result
 
 
 def _assign(entry: DirectoryEntry, candidate: Candidate) -> None:
     number_changed = entry.id is not None and (entry.e164 != candidate.e164 or entry.extension != candidate.extension)
+    if number_changed:
+        # A new destination: what was known about the old number's use and verification does not
+        # carry over, nor does anything the device file reports from before the change.
+        entry.last_used, entry.verified_on, entry.verified_by = None, None, None
+        entry.number_since = dt.date.today()
     entry.name = candidate.name
     entry.organization = candidate.organization or entry.organization or ""
     entry.kind = candidate.kind
@@ -90,13 +151,15 @@ def _assign(entry: DirectoryEntry, candidate: Candidate) -> None:
     # A retired entry is brought back only by a person, never by an import.
     entry.status = "retired" if entry.status == "retired" else candidate.status
     entry.review_reasons = list(candidate.review_reasons)
-    if candidate.last_used and (entry.last_used is None or candidate.last_used > entry.last_used):
+    if _after_number_change(entry, candidate.last_used) and (entry.last_used is None or candidate.last_used > entry.last_used):
         entry.last_used = candidate.last_used
-    if number_changed:
-        entry.verified_on, entry.verified_by = None, None
-    if candidate.verified_on:
+    if _after_number_change(entry, candidate.verified_on):
         entry.verified_on = candidate.verified_on
         entry.verified_by = entry.verified_by or "import"
+
+
+def _after_number_change(entry: DirectoryEntry, day: dt.date | None) -> bool:
+    return day is not None and (entry.number_since is None or day > entry.number_since)
 
 
 def get_entry(session: Session, slot: int) -> DirectoryEntry:
@@ -120,9 +183,12 @@ def list_entries(session: Session, include_retired: bool = False, search: str = 
     return list(session.scalars(query))
 
 
-def change_entry(session: Session, slot: int, actor: str, profile: PbxProfile, note: str = "", **changes) -> DirectoryEntry:
+def change_entry(session: Session, slot: int, actor: str, profile: PbxProfile, note: str = "", *,
+                 request: ChangeRequest | None = None, origin: str = "set", **changes) -> DirectoryEntry:
     """Edit one entry. A new number is given as the device would dial it, read through the profile,
-    and must be clean; it clears the verification, which belonged to the old number."""
+    and must be clean; it is a new destination, so the old number's use and verification go.
+    An edit that sends the entry elsewhere or makes it usable again holds it for a second
+    administrator (``entry.pending_change_id``); retiring it and other edits apply at once."""
     entry = get_entry(session, slot)
     before = snapshot(entry)
     dial = changes.pop("dial", None)
@@ -134,20 +200,30 @@ def change_entry(session: Session, slot: int, actor: str, profile: PbxProfile, n
         entry.extension = reading.extension or entry.extension
         entry.source_dial = None
         entry.review_reasons = []
-        entry.verified_on, entry.verified_by = None, None
         if entry.status == "needs_review":
             entry.status = "active"
     for name, value in changes.items():
         if value is not None:
             setattr(entry, name, value)
+    if any(before[name] != getattr(entry, name) for name in ("e164", "extension")):
+        entry.last_used, entry.number_since = None, dt.date.today()
+        if "verified_on" not in changes or changes["verified_on"] is None:
+            entry.verified_on, entry.verified_by = None, None
     if entry.status == "active" and (entry.review_reasons or not (entry.e164 or entry.extension)):
         raise ChangeRefused(
             f"登録番号 {slot} は要確認の問題が残っているため有効にできません: {', '.join(entry.review_reasons) or '番号なし'}"
         )
     if entry.status not in STATUSES:
         raise ChangeRefused(f"status must be one of {STATUSES}")
-    if snapshot(entry) != before:
-        _record(session, entry, actor, "changed", before, note)
+    after = snapshot(entry)
+    if after != before:
+        _refuse_if_held(entry, request)
+        if needs_second_admin(before, after) or (request is not None and entry.pending_change_id == request.id):
+            request = request or open_request(session, origin, actor, note)
+            _hold(entry, request)
+        else:
+            request = None
+        _record(session, entry, actor, "changed", before, note, request)
     session.flush()
     return entry
 

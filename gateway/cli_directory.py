@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from directory import addressbook
+from directory import addressbook, changes
 from directory.addressbook import BookError, read_book
 from directory.audit import ACTIONS_JA, LABELS_JA, AuditItem, audit
 from directory.dialplan import DialStringError, display_number
@@ -27,7 +27,11 @@ from directory.store import (
     list_entries,
     record_verification,
 )
-from gateway.cli_support import config_option, default_actor, emit_json, get_app
+from directory.schema import ChangeRequest
+from gateway import auditlog, directory_changes
+from gateway.cli_support import config_option, emit_json, get_app
+from gateway.directory_changes import NotAnAdmin, active_admin, actor_of
+from gateway.jobs import utcnow
 from gateway.tables import render_table
 
 FORMAT_CHOICE = click.Choice(addressbook.FORMATS)
@@ -46,16 +50,33 @@ def _read(path: str, fmt: str | None):
         raise click.ClickException(f"{path}: {exc}") from None
 
 
+FIRST_INSTALL_ACTOR = "system:setup"
+
+
+def _admin(session, name: str) -> str:
+    """The actor for a change `--by` an active administrator, or a clear refusal."""
+    try:
+        return actor_of(active_admin(session, name))
+    except NotAnAdmin as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @directory_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default=None, help="省略時はファイルから判別")
 @click.option("--dry-run", is_flag=True, help="何も変更せず、結果だけ表示する")
-@click.option("--by", "actor", default=None, help="変更者として記録する名前")
+@click.option("--by", "admin", default=None, help="取り込む管理者の利用者名（有効な管理者）")
+@click.option("--first-install", is_flag=True,
+              help="初回導入: 空の宛先表に設定時に取り込む（管理者はまだいないため、承認済みとして監査証跡に記録）")
 @click.option("--json", "as_json", is_flag=True)
 @config_option
 @click.pass_context
-def import_book(ctx, file, fmt, dry_run, actor, as_json) -> None:
-    """MFD のアドレス帳を取り込む（全件成功か、何も変更しないかのどちらか）."""
+def import_book(ctx, file, fmt, dry_run, admin, first_install, as_json) -> None:
+    """MFD のアドレス帳を取り込む（全件成功か、何も変更しないかのどちらか）.
+
+    追加する登録と、番号・種別・内線を変える登録は、別の管理者が承認するまで送信に使えません。"""
+    if bool(admin) == first_install:
+        raise click.UsageError("--by 管理者名 を指定してください（初回導入の設定だけは --first-install）")
     app = get_app(ctx)
     book = _read(file, fmt)
     plan = plan_import(book, app.profile)
@@ -67,28 +88,39 @@ def import_book(ctx, file, fmt, dry_run, actor, as_json) -> None:
         "errors": [{"line": e.line, "message": e.message} for e in plan.errors],
         "skipped": [{"line": line, "reason": why} for line, why in plan.skipped],
         "warnings": plan.warnings,
+        "change": None,
+        "pending": 0,
     }
-    if not plan.errors:
-        with app.session(dry_run=dry_run) as session:
-            result = apply_import(session, plan, actor or default_actor(), Path(file).name)
-        report.update(
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            needs_review=[
-                {
-                    "line": c.line,
-                    "slot": c.slot,
-                    "name": c.name,
-                    "dial": c.dial,
-                    "problems": list(c.review_reasons),
-                    "reaches": c.reading.reaches if c.reading else None,
-                    "intended": c.reading.intended if c.reading else None,
-                    "explanation": c.reading.explanation if c.reading else "",
-                }
-                for c in result.needs_review
-            ],
-        )
+    with app.session(dry_run=dry_run) as session:
+        actor = FIRST_INSTALL_ACTOR if first_install else _admin(session, admin)
+        if not plan.errors:
+            try:
+                result = apply_import(session, plan, actor, Path(file).name, first_install=first_install)
+            except ChangeRefused as exc:
+                raise click.ClickException(str(exc)) from None
+            directory_changes.audit_requested(session, result.change)
+            report.update(
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                change=result.change.id if result.pending and not dry_run else None,
+                pending=len(result.pending),
+                pending_slots=result.pending,
+                first_install=first_install,
+                needs_review=[
+                    {
+                        "line": c.line,
+                        "slot": c.slot,
+                        "name": c.name,
+                        "dial": c.dial,
+                        "problems": list(c.review_reasons),
+                        "reaches": c.reading.reaches if c.reading else None,
+                        "intended": c.reading.intended if c.reading else None,
+                        "explanation": c.reading.explanation if c.reading else "",
+                    }
+                    for c in result.needs_review
+                ],
+            )
     if as_json:
         emit_json(report)
     else:
@@ -113,6 +145,12 @@ def _print_import(report: dict) -> None:
         f"{prefix}新規 {len(report['created'])} 件 / 更新 {len(report['updated'])} 件 / "
         f"変更なし {len(report['unchanged'])} 件"
     )
+    if report["first_install"]:
+        click.echo("初回導入として取り込みました（設定による取り込みとして監査証跡に記録）")
+    elif report["pending"]:
+        waiting = f"変更 #{report['change']}" if report["change"] else "この変更"
+        click.echo(f"{waiting}: 登録 {report['pending']} 件は別の管理者の承認待ちです。承認されるまで送信には使えません"
+                   + (f"（faxgate directory approve {report['change']} --by 別の管理者）" if report["change"] else ""))
     if report["needs_review"]:
         click.echo(f"要確認 (needs_review) {len(report['needs_review'])} 件 — 確認が済むまで送信には使えません:")
         for item in report["needs_review"]:
@@ -323,15 +361,28 @@ def _entry_or_fail(session, slot):
         raise click.ClickException(str(exc)) from None
 
 
-def _change(ctx, slot: int, actor: str | None, note: str = "", **changes) -> None:
+def _change(ctx, slot: int, admin: str, note: str = "", origin: str = "set", **changes) -> None:
     app = get_app(ctx)
     try:
         with app.session() as session:
-            entry = change_entry(session, slot, actor or default_actor(), app.profile, note=note, **changes)
+            actor = _admin(session, admin)
+            held_before = get_entry(session, slot).pending_change_id
+            entry = change_entry(session, slot, actor, app.profile, note=note, origin=origin, **changes)
+            if entry.pending_change_id != held_before:
+                directory_changes.audit_requested(session, session.get(ChangeRequest, entry.pending_change_id))
+            else:
+                auditlog.append(session, actor, "directory.entry_changed", f"directory_entry:{slot}", note,
+                                status=entry.status, version=entry.version)
             click.echo(f"登録番号 {entry.slot} {entry.name}: {STATUS_JA[entry.status]} "
                        f"{display_number(entry.e164) or entry.extension or ''} (version {entry.version})")
+            if entry.pending_change_id != held_before:
+                click.echo(f"変更 #{entry.pending_change_id} は別の管理者の承認待ちです。承認されるまでこの宛先には送信できません"
+                           f"（faxgate directory approve {entry.pending_change_id} --by 別の管理者）")
     except (ChangeRefused, DialStringError, EntryNotFound) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+BY_ADMIN = click.option("--by", "admin", required=True, help="変更する管理者の利用者名（有効な管理者）")
 
 
 @directory_group.command("set")
@@ -344,12 +395,12 @@ def _change(ctx, slot: int, actor: str | None, note: str = "", **changes) -> Non
 @click.option("--last-used", "last_used", default=None, help="YYYY-MM-DD")
 @click.option("--csi", "expected_csi", default=None, help="相手機が名乗る受信機ID（CSI）。送信後に照合します")
 @click.option("--note", default="", help="変更理由")
-@click.option("--by", "actor", default=None)
+@BY_ADMIN
 @config_option
 @click.pass_context
-def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, expected_csi, note, actor) -> None:
-    """登録を修正する（番号を変えると確認記録は消えます）."""
-    _change(ctx, slot, actor, note, dial=dial, name=name, organization=organization, kind=kind,
+def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, expected_csi, note, admin) -> None:
+    """登録を修正する（番号・種別・内線の変更は別の管理者の承認待ち。番号を変えると使用・確認の記録は消えます）."""
+    _change(ctx, slot, admin, note, dial=dial, name=name, organization=organization, kind=kind,
             extension=extension, last_used=_date_option(last_used, "--last-used"), expected_csi=expected_csi)
 
 
@@ -375,12 +426,92 @@ def verify_command(ctx, slot, verified_by, verified_on) -> None:
 @directory_group.command("retire")
 @click.argument("slot", type=int)
 @click.option("--note", default="", help="廃止理由")
-@click.option("--by", "actor", default=None)
+@BY_ADMIN
 @config_option
 @click.pass_context
-def retire_command(ctx, slot, note, actor) -> None:
-    """登録を廃止する（履歴は残ります）."""
-    _change(ctx, slot, actor, note, status="retired")
+def retire_command(ctx, slot, note, admin) -> None:
+    """登録を廃止する（すぐに送信できなくなります。履歴は残ります）."""
+    _change(ctx, slot, admin, note, status="retired")
+
+
+@directory_group.command("reactivate")
+@click.argument("slot", type=int)
+@click.option("--note", default="", help="再び使う理由")
+@BY_ADMIN
+@config_option
+@click.pass_context
+def reactivate_command(ctx, slot, note, admin) -> None:
+    """廃止した登録を再び使えるようにする（別の管理者の承認待ち）."""
+    app = get_app(ctx)
+    with app.session() as session:
+        if _entry_or_fail(session, slot).status != "retired":
+            raise click.ClickException(f"登録番号 {slot} は廃止されていません (slot {slot} is not retired)")
+    _change(ctx, slot, admin, note, origin="reactivate", status="active")
+
+
+@directory_group.command("changes")
+@click.option("--all", "include_decided", is_flag=True, help="最近承認・却下した変更も表示")
+@click.option("--json", "as_json", is_flag=True)
+@config_option
+@click.pass_context
+def changes_command(ctx, include_decided, as_json) -> None:
+    """別の管理者の承認を待つ宛先表の変更."""
+    app = get_app(ctx)
+    with app.session() as session:
+        requests = changes.pending_requests(session) + (changes.recently_decided(session) if include_decided else [])
+        listed = [directory_changes.change_json(session, request) for request in requests]
+    if as_json:
+        emit_json(listed)
+        return
+    if not listed:
+        click.echo("承認を待つ変更はありません。")
+        return
+    for change in listed:
+        click.echo(f"変更 #{change['id']} [{change['state']}] {directory_changes.ORIGINS_JA[change['origin']]} "
+                   f"{change['requested_by']} {change['requested_at']}: {change['summary']}")
+        for item in change["entries"]:
+            was = "新規" if item["added"] else _where_text(item["before"])
+            click.echo(f"  登録番号 {item['slot']} {item['name']}: {was} → {_where_text(item['after'])}")
+
+
+def _where_text(where: dict) -> str:
+    return f"{where['number'] or where['extension'] or '番号なし'} ({where['kind']}, {STATUS_JA[where['status']]})"
+
+
+def _settle(ctx, change_id: int, admin: str, approve: bool, note: str) -> None:
+    app = get_app(ctx)
+    with app.session() as session:
+        try:
+            user = active_admin(session, admin)
+        except NotAnAdmin as exc:
+            raise click.ClickException(str(exc)) from None
+        decision = directory_changes.settle(session, change_id, user, approve, note, utcnow())
+    message = directory_changes.MESSAGES_JA[decision.code]
+    if decision.status != 200:
+        raise click.ClickException(f"変更 #{change_id}: {message} ({decision.code})")
+    click.echo(f"変更 #{change_id}: {message}")
+
+
+@directory_group.command("approve")
+@click.argument("change_id", type=int)
+@click.option("--note", default="", help="承認の記録に残すこと")
+@BY_ADMIN
+@config_option
+@click.pass_context
+def approve_command(ctx, change_id, note, admin) -> None:
+    """別の管理者が行った変更を承認する（自分の変更は承認できません）."""
+    _settle(ctx, change_id, admin, True, note)
+
+
+@directory_group.command("reject")
+@click.argument("change_id", type=int)
+@click.option("--reason", required=True, help="却下の理由")
+@BY_ADMIN
+@config_option
+@click.pass_context
+def reject_command(ctx, change_id, reason, admin) -> None:
+    """別の管理者が行った変更を却下し、登録を変更前に戻す."""
+    _settle(ctx, change_id, admin, False, reason)
 
 
 def _date_option(value: str | None, name: str) -> dt.date | None:

@@ -32,6 +32,7 @@ class EntryView:
     last_used: dt.date | None
     verified_on: dt.date | None
     version: int
+    pending_change: int | None = None  # a directory change waiting for a second administrator
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ _STATUS_ORDER = {"active": 0, "needs_review": 1, "retired": 2}
 
 def in_directory(subject: Subject, tools: Tools) -> Hit | None:
     if subject.entry is None and subject.e164:
-        entries = sorted(tools.entries_by_number(subject.e164), key=lambda e: (_STATUS_ORDER[e.status], e.slot))
+        entries = sorted(tools.entries_by_number(subject.e164),
+                         key=lambda e: (e.pending_change is not None, _STATUS_ORDER[e.status], e.slot))
         subject.entry = entries[0] if entries else None
     if subject.entry is None:
         return Hit(
@@ -118,6 +120,17 @@ def in_directory(subject: Subject, tools: Tools) -> Hit | None:
             "この番号は承認済みの宛先表にありません。宛先表への登録（管理者による確認）を依頼してください",
             "the number is not in the approved directory",
         )
+    return None
+
+
+def entry_approved(subject: Subject, tools: Tools) -> Hit | None:
+    """An entry added, sent elsewhere or made usable again is not dialled until a second
+    administrator approves that change."""
+    if subject.entry.pending_change is not None:
+        return Hit("entry_pending_approval",
+                   f"宛先表の登録 {subject.entry.slot}（{subject.entry.name}）は変更 #{subject.entry.pending_change} が"
+                   "別の管理者の承認待ちのため使えません。承認後にもう一度送信してください",
+                   "the directory entry has a change waiting for a second administrator")
     return None
 
 
@@ -240,6 +253,7 @@ def pages_legible(subject: Subject, tools: Tools) -> Hit | None:
 CHAIN: tuple[tuple[str, Rule, str], ...] = (
     ("destination_dialable", destination_dialable, "block"),
     ("in_directory", in_directory, "block"),
+    ("entry_approved", entry_approved, "block"),
     ("entry_reviewed", entry_reviewed, "block"),
     ("entry_not_retired", entry_not_retired, "block"),
     ("entry_not_stale", entry_not_stale, "block"),

@@ -31,7 +31,7 @@ ACTOR = "system:worker"
 
 def _view(entry: DirectoryEntry) -> EntryView:
     return EntryView(entry.id, entry.slot, entry.name, entry.organization, entry.kind, entry.status, entry.e164,
-                     entry.extension, entry.last_used, entry.verified_on, entry.version)
+                     entry.extension, entry.last_used, entry.verified_on, entry.version, entry.pending_change_id)
 
 
 RECORDED_STATES = ("sent", "failed", "blocked", "rejected", "expired", "delivery_unknown")
@@ -155,7 +155,7 @@ class Worker:
 
     def _still_approved(self, session, job: Job, now: dt.datetime) -> bool:
         entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
-        if entry is None or entry.version != job.entry_version or entry.status != "active":
+        if entry is None or entry.version != job.entry_version or entry.status != "active" or entry.pending_change_id:
             return False
         if job.policy_version != self.app.policy.version:
             return False

@@ -1,11 +1,11 @@
-"""Tables of the web app: login sessions, login throttling, which page previews each person
-was shown, and directory change proposals awaiting a second admin."""
+"""Tables of the web app: login sessions, login throttling, and which page previews each
+person was shown."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.schema import Base, utcnow
@@ -50,30 +50,3 @@ class PageView(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     page: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class DirectoryProposal(Base):
-    """A directory change one admin proposed; it takes effect only when another admin approves."""
-
-    __tablename__ = "directory_proposals"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    action: Mapped[str] = mapped_column(String(16))  # add | change_number | reactivate
-    slot: Mapped[int] = mapped_column(Integer, index=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    organization: Mapped[str] = mapped_column(String(200), default="")
-    kind: Mapped[str] = mapped_column(String(16), default="external")
-    dial: Mapped[str] = mapped_column(String(64), default="")
-    extension: Mapped[str] = mapped_column(String(16), default="")
-    verified_on: Mapped[dt.date] = mapped_column(Date)  # when the proposer confirmed the number with the recipient
-    entry_version: Mapped[int | None] = mapped_column(Integer)  # the entry as it was proposed against
-    note: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | approved | refused
-    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    decision_note: Mapped[str] = mapped_column(Text, default="")
-
-    proposer: Mapped[User] = relationship(foreign_keys=[proposed_by])
-    decider: Mapped[User | None] = relationship(foreign_keys=[decided_by])
