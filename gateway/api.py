@@ -8,6 +8,7 @@ from sqlalchemy import select
 from pydantic import BaseModel, Field
 
 from gateway import approvals
+from gateway.api_directory import directory_router
 from gateway.api_incidents import incident_router
 from gateway.models import Job, Record, User
 from gateway.users import user_for_token
@@ -87,6 +88,7 @@ def create_api(app) -> FastAPI:
         return {"id": job_id, "state": "rejected", "masked_job": answer.message_ja}
 
     api.include_router(incident_router(app, session_user, _may_see))
+    api.include_router(directory_router(app, session_user))
 
     @api.get("/api/jobs/{job_id}/record.pdf")
     def job_record(job_id: str, user_id: int = Depends(session_user)):

@@ -323,6 +323,7 @@ def _entry_json(entry, dial) -> dict:
         "verified_on": entry.verified_on.isoformat() if entry.verified_on else None,
         "verified_by": entry.verified_by,
         "expected_csi": entry.expected_csi,
+        "pending_change": entry.pending_change_id,
         "version": entry.version,
     }
 

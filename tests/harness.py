@@ -17,9 +17,11 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from directory import changes
 from directory.addressbook import read_book
 from directory.importer import plan_import
-from directory.store import apply_import
+from directory.schema import utcnow
+from directory.store import ImportResult, apply_import
 from gateway.app import App
 from gateway.config import Config, DatabaseConfig, HttpConfig, MailConfig, PolicyConfig, RelayConfig, SmtpConfig
 from gateway.records_config import CA_FILE, CERT_FILE, KEY_FILE, RecordsConfig
@@ -148,9 +150,18 @@ def seed(app: App) -> dict[str, str]:
         ]
         for name, role, mail, department in people:
             tokens[name] = new_token(session, add_user(session, name, role, mail, department, None, "test"), "test")
-        book = read_book(DIRECTORY_CSV.format(today=dt.date.today().isoformat()).encode(), "generic")
-        apply_import(session, plan_import(book, app.profile), "test", "seed")
+        import_approved(session, app, DIRECTORY_CSV.format(today=dt.date.today().isoformat()).encode(), "generic")
     return tokens
+
+
+def import_approved(session, app: App, data: bytes, fmt: str | None = None) -> ImportResult:
+    """Import a book as one administrator and approve it as another, through the directory's own
+    maker-checker (directory.changes), so the entries are usable as after a real approval."""
+    result = apply_import(session, plan_import(read_book(data, fmt), app.profile), "user:harness-maker", "seed")
+    if result.change is not None:
+        decision = changes.settle(session, result.change, "user:harness-checker", True, True, "", utcnow())
+        assert decision.status == 200, decision
+    return result
 
 
 def fax_message(document: bytes, to: str = f"FAX=+81354321111@{DOMAIN}", sender: str = "sato@city.example.jp",

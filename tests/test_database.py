@@ -61,13 +61,20 @@ def test_directory_on_postgresql(postgres_url, tmp_path):
     assert not_ready.returncode == 1 and "faxgate db upgrade" in not_ready.stderr
     assert faxgate("db", "upgrade").returncode == 0
     assert faxgate("db", "upgrade").returncode == 0
-    imported = faxgate("directory", "import", str(FIXTURES / "addressbooks" / "konica_abbr.csv"), "--json")
+    for name in ("yamada", "kimura"):
+        assert faxgate("users", "add", name, "--role", "admin", "--email", f"{name}@city.example.jp").returncode == 0
+    imported = faxgate("directory", "import", str(FIXTURES / "addressbooks" / "konica_abbr.csv"), "--by", "yamada", "--json")
     assert imported.returncode == 0, imported.stderr
-    assert len(json.loads(imported.stdout)["created"]) == 7
-    fixed = faxgate("directory", "set", "3", "--fax", "0-03-5432-1111")
+    report = json.loads(imported.stdout)
+    assert len(report["created"]) == 7 and report["pending"] == 7
+    assert faxgate("directory", "approve", str(report["change"]), "--by", "kimura").returncode == 0
+    fixed = faxgate("directory", "set", "3", "--fax", "0-03-5432-1111", "--by", "yamada")
     assert fixed.returncode == 0, fixed.stderr
+    [change] = json.loads(faxgate("directory", "changes", "--json").stdout)
+    assert faxgate("directory", "approve", str(change["id"]), "--by", "kimura").returncode == 0
     shown = json.loads(faxgate("directory", "show", "3", "--json").stdout)
-    assert shown["status"] == "active" and len(shown["history"]) == 2
+    assert shown["status"] == "active" and [h["action"] for h in shown["history"]] == [
+        "imported", "approved", "changed", "approved"]
     audit = json.loads(faxgate("directory", "audit", "--json", "--as-of", "2026-11-23").stdout)
     assert audit["entries"] == 7
     assert {f["code"] for f in audit["findings"] if f["slot"] == 11} >= {"emergency_or_service_number"}

@@ -46,10 +46,19 @@ PROPOSAL_ACTIONS = {
     "reactivate": N_("Reactivate a retired entry"),
 }
 
+# Where a directory change request came from (directory.schema.ChangeRequest.origin).
+CHANGE_ORIGINS = {
+    "import": N_("Address-book import"),
+    "set": N_("Edit from the command line"),
+    "reactivate": N_("Reactivation from the command line"),
+    "web": N_("Proposal in the web app"),
+    "first_install": N_("Sample directory of the first install"),
+}
+
 PROPOSAL_STATES = {
     "pending": N_("Waiting for a second administrator"),
     "approved": N_("Approved and applied"),
-    "refused": N_("Refused"),
+    "rejected": N_("Refused"),
 }
 
 PROPOSAL_PROBLEMS = {
@@ -69,17 +78,19 @@ PROPOSAL_PROBLEMS = {
     "verified_on_missing": N_("Enter the date on which you confirmed the number with the recipient."),
     "verified_on_future": N_("The confirmation date cannot be in the future."),
     "note_missing": N_("Say why the change is needed, for the administrator who approves it."),
+    "entry_pending": N_("A change to this entry already waits for a second administrator. It must be approved or refused first."),
+    "change_refused": N_("The directory refused the change."),
 }
 
 PROPOSAL_MESSAGES = {
     "proposed": N_("Proposed. Another administrator must approve it before it takes effect."),
     "approved": N_("The change was approved and applied to the directory."),
-    "refused": N_("The proposal was refused."),
+    "rejected": N_("The proposal was refused."),
     "not_admin": N_("Only administrators may decide on directory changes."),
     "decided": N_("This proposal has already been decided."),
-    "self_approval": N_("You proposed this change, so another administrator must approve it."),
+    "self_decision": N_("You proposed this change, so another administrator must approve it."),
     "entry_changed": N_("The entry has changed since this was proposed. Refuse it and propose again."),
-    "change_refused": N_("The directory refused the change."),
+    "reason_missing": N_("Give the reason for refusing."),
 }
 
 USER_SOURCES = {

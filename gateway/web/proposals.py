@@ -1,6 +1,7 @@
-"""Maker-checker for the directory, as plain rules: one admin proposes adding an entry,
-changing its number or reactivating it; a different admin approves; nobody approves their own
-proposal, and a proposal made against an entry that has changed since cannot be approved."""
+"""What an administrator may propose in the web app, as plain rules: adding an entry, changing
+its number or reactivating it, each with the date the number was confirmed and a reason. The
+proposal is then a change request like any other door's: directory.changes decides who may
+approve it (never the proposer)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 from directory.dialplan import DialStringError, read_dial_string
 from directory.importer import KINDS, MAX_SLOT
 from directory.profile import PbxProfile
-from gateway.confirmation import Person
 
 ACTIONS = ("add", "change_number", "reactivate")
 
@@ -33,12 +33,7 @@ class EntryFacts:
     status: str
     version: int
     e164: str | None
-
-
-@dataclass(frozen=True)
-class Decision:
-    status: int  # 200 may go ahead | 403 not this person | 409 not any more
-    code: str
+    pending_change: int | None = None  # a change to it already waits for a second administrator
 
 
 def draft_problems(draft: Draft, entry: EntryFacts | None, profile: PbxProfile, today: dt.date) -> list[str]:
@@ -59,6 +54,8 @@ def draft_problems(draft: Draft, entry: EntryFacts | None, profile: PbxProfile, 
             problems.append("dial_missing")
     elif entry is None:
         problems.append("no_such_entry")
+    elif entry.pending_change is not None:
+        problems.append("entry_pending")
     elif draft.action == "change_number" and not draft.dial.strip():
         problems.append("dial_missing")
     elif draft.action == "reactivate" and entry.status != "retired":
@@ -88,28 +85,3 @@ def _dial_problems(dial: str, entry: EntryFacts | None, profile: PbxProfile) -> 
     if entry is not None and entry.status != "needs_review" and reading.reaches == entry.e164:
         return ["same_number"]
     return []
-
-
-def decide(
-    *,
-    state: str,
-    proposer_id: int,
-    person: Person,
-    approve: bool,
-    entry_version_then: int | None,
-    entry_now: EntryFacts | None,
-) -> Decision:
-    """May this person approve (or refuse) the proposal now? A refusal settles it; the proposer
-    may refuse (withdraw) their own, never approve it."""
-    if person.role != "admin":
-        return Decision(403, "not_admin")
-    if state != "pending":
-        return Decision(409, "decided")
-    if not approve:
-        return Decision(200, "refused")
-    if person.user_id == proposer_id:
-        return Decision(403, "self_approval")
-    version_now = entry_now.version if entry_now else None
-    if version_now != entry_version_then:
-        return Decision(409, "entry_changed")
-    return Decision(200, "approved")

@@ -7,18 +7,24 @@ import re
 from collections import defaultdict
 
 from fastapi import APIRouter, Depends, Form, Request
-from sqlalchemy import select
 
+from directory import changes
 from directory.audit import ACTIONS_JA, LABELS_JA, audit
 from directory.importer import parse_date
 from directory.store import EntryNotFound, audit_items, effective_dial, get_entry, list_entries
+from gateway import directory_changes
 from gateway.jobs import utcnow
 from gateway.models import User
 from gateway.web import access, labels, proposal_store
 from gateway.web.core import Refusal, Viewer, Web, office_today
 from gateway.web.i18n import N_
-from gateway.web.models import DirectoryProposal
 from gateway.web.proposals import ACTIONS, Draft
+
+
+def _shown(session, change) -> dict:
+    """A change request as the API describes it, with times the templates show in office time."""
+    return {**directory_changes.change_json(session, change), "requested_at": change.requested_at,
+            "decided_at": change.decided_at}
 
 
 def add_directory_routes(router: APIRouter, web: Web) -> None:
@@ -48,7 +54,7 @@ def add_directory_routes(router: APIRouter, web: Web) -> None:
             findings = findings_by_slot(session)
             rows = [(entry, effective_dial(entry, app.profile), len(findings.get(slot, [])))
                     for slot, entry in sorted(entries.items())]
-            waiting = len(proposal_store.pending(session))
+            waiting = len(changes.pending_requests(session))
         return web.render(request, viewer, "directory.html", rows=rows, q=query, waiting=waiting)
 
     @router.get("/directory/audit")
@@ -71,8 +77,7 @@ def add_directory_routes(router: APIRouter, web: Web) -> None:
                 request, viewer, "entry.html", entry=entry, dial=effective_dial(entry, app.profile),
                 history=list(reversed(entry.changes)), findings=findings_by_slot(session).get(slot, []),
                 finding_labels=LABELS_JA, finding_actions=ACTIONS_JA,
-                proposals=list(session.scalars(select(DirectoryProposal).where(DirectoryProposal.slot == slot)
-                                               .order_by(DirectoryProposal.id.desc()))),
+                proposals=changes.requests_for_slot(session, slot),
             )
         return page
 
@@ -80,7 +85,9 @@ def add_directory_routes(router: APIRouter, web: Web) -> None:
                        error: dict | None = None):
         with app.session() as session:
             page = web.render(request, viewer, "proposals.html", status=status, notice=notice, error=error,
-                              pending=proposal_store.pending(session), decided=proposal_store.recently_decided(session))
+                              pending=[_shown(session, c) for c in changes.pending_requests(session)],
+                              decided=[_shown(session, c) for c in changes.recently_decided(session)],
+                              me=directory_changes.actor_of(session.get(User, viewer.user_id)))
         return page
 
     @router.get("/directory/proposals")
@@ -130,18 +137,16 @@ def add_directory_routes(router: APIRouter, web: Web) -> None:
             return proposal_form(request, viewer, draft, problems, status=422)
         return web.redirect("/directory/proposals?notice=proposed")
 
-    def decide(request: Request, proposal_id: int, viewer: Viewer, approve: bool, note: str):
+    def decide(request: Request, change_id: int, viewer: Viewer, approve: bool, note: str):
         with app.session() as session:
-            proposal = session.get(DirectoryProposal, proposal_id)
-            if proposal is None:
-                raise Refusal(viewer, N_("There is no such proposal."), 404)
-            outcome = proposal_store.decide(session, proposal, session.get(User, viewer.user_id), approve, note[:2000],
-                                            app.profile, utcnow())
-        if outcome.decision.status == 200:
-            return web.redirect(f"/directory/proposals?notice={outcome.decision.code}")
-        return proposals_page(request, viewer, status=outcome.decision.status,
-                              error={"headline": labels.PROPOSAL_MESSAGES[outcome.decision.code],
-                                     "detail": outcome.refused_change})
+            decision = directory_changes.settle(session, change_id, session.get(User, viewer.user_id), approve,
+                                                note[:2000], utcnow())
+        if decision.status == 404:
+            raise Refusal(viewer, N_("There is no such proposal."), 404)
+        if decision.status == 200:
+            return web.redirect(f"/directory/proposals?notice={decision.code}")
+        return proposals_page(request, viewer, status=decision.status,
+                              error={"headline": labels.PROPOSAL_MESSAGES[decision.code], "detail": ""})
 
     @router.post("/directory/proposals/{proposal_id}/approve")
     def approve(request: Request, proposal_id: int, note: str = Form(""), viewer: Viewer = Depends(poster)):
