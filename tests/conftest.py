@@ -3,6 +3,7 @@ and two SMTP peers (the fax server and the staff mail server)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,28 @@ def run_cli(config_file: Path):
 
     def run(*args: str, input: str | None = None):
         return runner.invoke(cli, ["--config", str(config_file), *args], input=input, catch_exceptions=False)
+
+    return run
+
+
+MAKER, CHECKER = "yamada", "kimura"  # the two administrators of the directory tests
+
+
+@pytest.fixture
+def import_approved(run_cli):
+    """Two administrators, and `directory import FILE` by one that the other approves: the
+    entries are usable as after a real approval. Returns the import's JSON report."""
+    for name in (MAKER, CHECKER):
+        assert run_cli("users", "add", name, "--role", "admin", "--email", f"{name}@city.example.jp").exit_code == 0
+
+    def run(path: str, *options: str) -> dict:
+        result = run_cli("directory", "import", str(path), *options, "--by", MAKER, "--json")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        if report["change"] is not None:
+            approved = run_cli("directory", "approve", str(report["change"]), "--by", CHECKER)
+            assert approved.exit_code == 0, approved.output
+        return report
 
     return run
 

@@ -112,7 +112,7 @@ def test_audit_of_a_raw_export_is_read_only(run_cli, tmp_path):
     assert json.loads(run_cli("directory", "list", "--json").output) == [], "nothing stored"
 
 
-def test_audit_of_the_stored_directory_with_table_and_worklist(run_cli, tmp_path):
+def test_audit_of_the_stored_directory_with_table_and_worklist(run_cli, import_approved, tmp_path):
     path = tmp_path / "b.csv"
     path.write_text(
         "slot,name,fax,last_used,verified_on\n"
@@ -121,7 +121,7 @@ def test_audit_of_the_stored_directory_with_table_and_worklist(run_cli, tmp_path
         "3,誤登録,03-5432-1111,2026-11-01,2026-06-01\n",
         encoding="utf-8",
     )
-    run_cli("directory", "import", str(path))
+    import_approved(path)
     worklist = tmp_path / "work.csv"
     result = run_cli("directory", "audit", "--as-of", "2026-11-23", "--csv", str(worklist))
     assert result.exit_code == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from directory.addressbook import read_book
-from tests.conftest import FIXTURES
+from tests.conftest import CHECKER, FIXTURES, MAKER
 
 BOOKS = FIXTURES / "addressbooks"
 
@@ -22,10 +22,13 @@ def entries(run_cli) -> dict[int, dict]:
     return {e["slot"]: e for e in json.loads(result.output)}
 
 
-def test_vendor_import_brings_faulty_entries_in_for_review(run_cli):
-    result = run_cli("directory", "import", str(BOOKS / "canon_sjis.csv"), "--json")
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+def approve_pending(run_cli) -> None:
+    for change in json.loads(run_cli("directory", "changes", "--json").output):
+        assert run_cli("directory", "approve", str(change["id"]), "--by", CHECKER).exit_code == 0
+
+
+def test_vendor_import_brings_faulty_entries_in_for_review(run_cli, import_approved):
+    report = import_approved(BOOKS / "canon_sjis.csv")
     assert report["format"] == "canon" and sorted(report["created"]) == [1, 2, 3, 5, 10, 11, 12]
     assert report["skipped"][0]["line"] == 14
     book = entries(run_cli)
@@ -41,7 +44,7 @@ def test_vendor_import_brings_faulty_entries_in_for_review(run_cli):
     assert review[3]["line"] == 9 and review[3]["reaches"] == "+81335432111"
 
 
-def test_import_is_all_or_nothing_and_reports_every_bad_row(run_cli, tmp_path):
+def test_import_is_all_or_nothing_and_reports_every_bad_row(run_cli, import_approved, tmp_path):
     path = write(
         tmp_path,
         "slot,name,fax,last_used\n"
@@ -54,7 +57,7 @@ def test_import_is_all_or_nothing_and_reports_every_bad_row(run_cli, tmp_path):
         "6,会社,0-03-5432-1117,,extra\n"
         "7,会社,,\n",
     )
-    result = run_cli("directory", "import", path, "--json")
+    result = run_cli("directory", "import", path, "--by", MAKER, "--json")
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert [e["line"] for e in report["errors"]] == [3, 4, 5, 6, 7, 8, 9]
@@ -64,54 +67,66 @@ def test_import_is_all_or_nothing_and_reports_every_bad_row(run_cli, tmp_path):
     assert entries(run_cli) == {}, "nothing was imported"
 
 
-def test_dry_run_changes_nothing(run_cli):
-    result = run_cli("directory", "import", str(BOOKS / "ricoh_addr.csv"), "--dry-run")
+def test_dry_run_changes_nothing(run_cli, import_approved):
+    result = run_cli("directory", "import", str(BOOKS / "ricoh_addr.csv"), "--dry-run", "--by", MAKER)
     assert result.exit_code == 0
     assert "試行" in result.output and "新規 7 件" in result.output
     assert entries(run_cli) == {}
+    assert json.loads(run_cli("directory", "changes", "--json").output) == [], "no change waits either"
 
 
-def test_reimport_is_idempotent_and_changes_are_recorded(run_cli, tmp_path):
+def test_reimport_is_idempotent_and_changes_are_recorded(run_cli, import_approved, tmp_path):
     first = write(tmp_path, "slot,name,fax,last_used,organization\n1,保健福祉課,0-03-5432-1111,2026-10-01,世田谷区\n")
-    assert run_cli("directory", "import", first).exit_code == 0
-    again = json.loads(run_cli("directory", "import", first, "--json").output)
+    import_approved(first)
+    again = import_approved(first)
     assert again["unchanged"] == [1] and again["created"] == again["updated"] == []
+    assert (again["change"], again["pending"]) == (None, 0), "nothing new to approve"
     changed = write(tmp_path, "slot,name,fax,last_used\n1,保健福祉課,0-03-5432-2222,2026-10-05\n", "b2.csv")
-    assert json.loads(run_cli("directory", "import", changed, "--json").output)["updated"] == [1]
+    report = json.loads(run_cli("directory", "import", changed, "--by", MAKER, "--json").output)
+    assert report["updated"] == [1] and report["pending"] == 1 and report["change"] is not None
+    again = json.loads(run_cli("directory", "import", changed, "--by", MAKER, "--json").output)
+    assert (again["unchanged"], again["change"], again["pending"]) == ([1], None, 0), "re-importing makes no new change"
+    assert len(json.loads(run_cli("directory", "changes", "--json").output)) == 1
+    approve_pending(run_cli)
     shown = json.loads(run_cli("directory", "show", "1", "--json").output)
-    assert shown["e164"] == "+81354322222" and shown["last_used"] == "2026-10-05"
+    assert shown["e164"] == "+81354322222"
+    assert shown["last_used"] is None, "a new number is a new destination: the old one's use does not carry over"
     assert shown["organization"] == "世田谷区", "a vendor file without the column keeps what was known"
-    assert [h["action"] for h in shown["history"]] == ["imported", "imported"]
-    assert shown["history"][1]["before"]["e164"] == "+81354321111"
-    assert shown["history"][1]["after"]["e164"] == "+81354322222"
+    assert [h["action"] for h in shown["history"]] == ["imported", "approved", "imported", "approved"]
+    assert shown["history"][2]["before"]["e164"] == "+81354321111"
+    assert shown["history"][2]["after"]["e164"] == "+81354322222"
+    assert import_approved(changed)["unchanged"] == [1], "the file's date of use before the change stays out"
 
 
-def test_fix_verify_retire_with_history(run_cli):
-    assert run_cli("directory", "import", str(BOOKS / "konica_abbr.csv")).exit_code == 0
-    refused = run_cli("directory", "set", "3", "--fax", "03-5432-1111")
+def test_fix_verify_retire_with_history(run_cli, import_approved):
+    import_approved(BOOKS / "konica_abbr.csv")
+    refused = run_cli("directory", "set", "3", "--fax", "03-5432-1111", "--by", MAKER)
     assert refused.exit_code == 1 and "登録できません" in refused.output
-    fixed = run_cli("directory", "set", "3", "--fax", "0-03-5432-1111", "--note", "先方に確認", "--by", "admin-a")
+    fixed = run_cli("directory", "set", "3", "--fax", "0-03-5432-1111", "--note", "先方に確認", "--by", MAKER)
     assert fixed.exit_code == 0, fixed.output
+    assert "承認待ち" in fixed.output
+    approve_pending(run_cli)
     assert run_cli("directory", "verify", "3", "--by", "佐藤", "--on", "2026-11-20").exit_code == 0
     entry = json.loads(run_cli("directory", "show", "3", "--json").output)
     assert (entry["status"], entry["e164"], entry["dial_string"], entry["source_dial"]) == (
         "active", "+81354321111", "0-03-5432-1111", None
     )
     assert (entry["verified_on"], entry["verified_by"]) == ("2026-11-20", "佐藤")
-    assert [h["action"] for h in entry["history"]] == ["imported", "changed", "changed"]
-    assert entry["history"][0]["actor"].startswith("cli:")
-    assert [h["actor"] for h in entry["history"][1:]] == ["admin-a", "佐藤"]
-    assert run_cli("directory", "retire", "3", "--note", "統合のため").exit_code == 0
+    assert [h["action"] for h in entry["history"]] == ["imported", "approved", "changed", "approved", "changed"]
+    assert [h["actor"] for h in entry["history"]] == ["user:yamada", "user:kimura", "user:yamada", "user:kimura", "佐藤"]
+    assert run_cli("directory", "retire", "3", "--note", "統合のため", "--by", MAKER).exit_code == 0
     assert 3 not in {e["slot"] for e in json.loads(run_cli("directory", "list", "--json").output)}
     assert json.loads(run_cli("directory", "show", "3", "--json").output)["status"] == "retired"
 
 
-def test_changing_the_number_clears_verification(run_cli, tmp_path):
-    path = write(tmp_path, "slot,name,fax,last_used,verified_on\n1,課,0-03-5432-1111,,2026-01-01\n")
-    run_cli("directory", "import", path)
-    assert json.loads(run_cli("directory", "show", "1", "--json").output)["verified_on"] == "2026-01-01"
-    run_cli("directory", "set", "1", "--fax", "0-03-5432-9999")
-    assert json.loads(run_cli("directory", "show", "1", "--json").output)["verified_on"] is None
+def test_changing_the_number_clears_verification_and_use(run_cli, import_approved, tmp_path):
+    path = write(tmp_path, "slot,name,fax,last_used,verified_on\n1,課,0-03-5432-1111,2026-02-01,2026-01-01\n")
+    import_approved(path)
+    shown = json.loads(run_cli("directory", "show", "1", "--json").output)
+    assert (shown["verified_on"], shown["last_used"]) == ("2026-01-01", "2026-02-01")
+    assert run_cli("directory", "set", "1", "--fax", "0-03-5432-9999", "--by", MAKER).exit_code == 0
+    shown = json.loads(run_cli("directory", "show", "1", "--json").output)
+    assert (shown["verified_on"], shown["last_used"]) == (None, None)
 
 
 def test_unknown_slot_is_a_clear_error(run_cli):
@@ -119,9 +134,10 @@ def test_unknown_slot_is_a_clear_error(run_cli):
     assert result.exit_code == 1 and "登録番号 99" in result.output
 
 
-def test_export_derives_dial_strings_from_canonical_numbers(run_cli, tmp_path):
-    run_cli("directory", "import", str(BOOKS / "ricoh_addr.csv"))
-    run_cli("directory", "set", "3", "--fax", "0-03-5432-1111")
+def test_export_derives_dial_strings_from_canonical_numbers(run_cli, import_approved, tmp_path):
+    import_approved(BOOKS / "ricoh_addr.csv")
+    run_cli("directory", "set", "3", "--fax", "0-03-5432-1111", "--by", MAKER)
+    approve_pending(run_cli)
     for fmt in ("generic", "ricoh", "canon", "konica"):
         out = tmp_path / f"out.{fmt}"
         result = run_cli("directory", "export", "--format", fmt, "-o", str(out))
@@ -134,8 +150,8 @@ def test_export_derives_dial_strings_from_canonical_numbers(run_cli, tmp_path):
         }
 
 
-def test_exported_book_audits_clean_of_dial_problems(run_cli, tmp_path):
-    run_cli("directory", "import", str(BOOKS / "canon_utf8.csv"))
+def test_exported_book_audits_clean_of_dial_problems(run_cli, import_approved, tmp_path):
+    import_approved(BOOKS / "canon_utf8.csv")
     out = tmp_path / "clean.csv"
     run_cli("directory", "export", "--format", "canon", "-o", str(out))
     report = json.loads(run_cli("directory", "audit", "--from-file", str(out), "--json").output)
