@@ -321,13 +321,18 @@ def test_a_directory_change_needs_a_second_admin(world):
     assert self_approval.status_code == 403 and "別の管理者" in self_approval.text
     with app.session() as session:
         entry = session.query(DirectoryEntry).filter_by(slot=2).one()
-        assert entry.status == "needs_review"
+        assert entry.pending_change_id == int(proposal_id), "held until another admin approves"
+    waiting = stored_job(app, to="+81354322222")
+    with app.session() as session:
+        assert [r["code"] for r in session.get(Job, waiting).reasons] == ["entry_pending_approval"]
     approved = checker.post(f"/directory/proposals/{proposal_id}/approve", data={"csrf_token": page_csrf(checker)})
     assert approved.status_code == 303
     with app.session() as session:
         entry = session.query(DirectoryEntry).filter_by(slot=2).one()
-        assert (entry.status, entry.e164, entry.verified_by) == ("active", "+81354322222", "yamada")
-        assert entry.changes[-1].actor == "user:kimura" and "yamada" in entry.changes[-1].note
+        assert (entry.status, entry.e164, entry.verified_by, entry.pending_change_id) == (
+            "active", "+81354322222", "yamada", None)
+        assert entry.changes[-1].actor == "user:kimura" and "user:yamada" in entry.changes[-1].note
+    assert job_state(app, stored_job(app, to="+81354322222")) == "awaiting_confirmation"
     history = checker.get("/directory/entries/2").text
     assert "user:kimura" in history and "承認・反映済み" in history
     twice = checker.post(f"/directory/proposals/{proposal_id}/approve", data={"csrf_token": page_csrf(checker)})

@@ -14,6 +14,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from directory import changes
 from directory.profile import PbxProfile
 from gateway.confirmation import Binding, Given, Needs, Person
 from gateway.web import access, i18n, proposals, sessions, throttle
@@ -181,22 +182,25 @@ def test_only_a_retired_entry_is_reactivated_and_dates_are_not_in_the_future():
     assert problems(internal) == ["extension_invalid"]
 
 
-ADMIN_A, ADMIN_B = Person(10, "admin", "情報政策課"), Person(11, "admin", "情報政策課")
+def decide(by="user:kimura", approve=True, state="pending", admin=True, reason="", unchanged=True):
+    return changes.decide(state=state, requested_by="user:yamada", by=by, by_is_admin=admin, approve=approve,
+                          reason=reason, entries_unchanged=unchanged)
 
 
-def decide(person, approve=True, state="pending", then=3, now=ACTIVE):
-    return proposals.decide(state=state, proposer_id=10, person=person, approve=approve, entry_version_then=then, entry_now=now)
-
-
-def test_maker_checker_decisions():
-    assert decide(ADMIN_B) == proposals.Decision(200, "approved")
-    assert decide(ADMIN_A) == proposals.Decision(403, "self_approval")
-    assert decide(ADMIN_A, approve=False) == proposals.Decision(200, "refused"), "a proposer may withdraw"
-    assert decide(APPROVER).status == 403
-    assert decide(ADMIN_B, state="approved") == proposals.Decision(409, "decided")
-    assert decide(ADMIN_B, then=2) == proposals.Decision(409, "entry_changed")
-    assert decide(ADMIN_B, then=None, now=None).status == 200, "an add, its slot still free"
-    assert decide(ADMIN_B, then=None, now=ACTIVE) == proposals.Decision(409, "entry_changed"), "the slot was taken since"
+def test_maker_checker_decisions_are_the_same_for_every_door():
+    assert decide() == changes.Decision(200, "approved")
+    assert decide(by="user:yamada") == changes.Decision(403, "self_decision")
+    assert decide(by="user:yamada", approve=False, reason="x") == changes.Decision(403, "self_decision"), \
+        "the maker does not settle their own change either way"
+    assert decide(admin=False).status == 403
+    assert decide(state="approved") == changes.Decision(409, "decided")
+    assert decide(state="rejected", approve=False, reason="x") == changes.Decision(409, "decided")
+    assert decide(unchanged=False) == changes.Decision(409, "entry_changed")
+    assert decide(approve=False, reason="番号が違う") == changes.Decision(200, "rejected")
+    assert decide(approve=False, reason=" ") == changes.Decision(422, "reason_missing")
+    waiting = EntryFacts("active", 3, "+81354321111", pending_change=4)
+    assert problems(Draft("change_number", 1, dial="0-03-5432-2222", verified_on=TODAY, note="x"), waiting) == \
+        ["entry_pending"], "one change at a time per entry"
 
 
 # -- the catalog and the templates -----------------------------------------------------------
