@@ -287,15 +287,35 @@ def audit_items(session: Session, profile: PbxProfile) -> list[AuditItem]:
     ]
 
 
-def export_rows(session: Session, profile: PbxProfile) -> list[ExportRow]:
-    """The cleaned book for the devices: active entries with dial strings derived from the
-    canonical numbers (never the stored raw strings)."""
-    rows = []
-    for entry in list_entries(session):
-        if entry.status != "active":
-            continue
+@dataclass(frozen=True)
+class LeftOut:
+    slot: int
+    name: str
+    code: str  # retired | needs_review | pending_approval | no_number
+    reason: str  # Japanese, for the admin loading the book onto the devices
+
+
+_LEFT_OUT_JA = {
+    "retired": "廃止済み",
+    "needs_review": "要確認（番号の問題が解決していない）",
+    "pending_approval": "別の管理者の承認待ちの変更がある",
+    "no_number": "番号も内線もない",
+}
+
+
+def export_rows(session: Session, profile: PbxProfile, gateway_domain: str | None = None
+                ) -> tuple[list[ExportRow], list[LeftOut]]:
+    """The cleaned book for the devices: active, approved entries with dial strings derived from
+    the canonical numbers (never the stored raw strings), or, for devices that send through
+    faxgate (``gateway_domain``), each entry's faxgate address. Every entry left out is said,
+    with why."""
+    rows, left_out = [], []
+    for entry in list_entries(session, include_retired=True):
         dial = effective_dial(entry, profile)
-        if dial is None:
+        code = ("retired" if entry.status == "retired" else "needs_review" if entry.status != "active"
+                else "pending_approval" if entry.pending_change_id is not None else "no_number" if dial is None else "")
+        if code:
+            left_out.append(LeftOut(entry.slot, entry.name, code, _LEFT_OUT_JA[code]))
             continue
         rows.append(
             ExportRow(
@@ -307,6 +327,7 @@ def export_rows(session: Session, profile: PbxProfile) -> list[ExportRow]:
                 extension=entry.extension or "",
                 last_used=entry.last_used.isoformat() if entry.last_used else "",
                 verified_on=entry.verified_on.isoformat() if entry.verified_on else "",
+                address=f"sd-{entry.slot}@{gateway_domain}" if gateway_domain else "",
             )
         )
-    return rows
+    return rows, left_out

@@ -253,29 +253,61 @@ def _worklist_csv(findings) -> bytes:
 @click.option("--format", "fmt", type=FORMAT_CHOICE, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="出力先（省略時は標準出力）")
 @click.option("--encoding", type=click.Choice(["utf-8", "sjis"]), default="utf-8", help="generic と canon の文字コード")
+@click.option("--target", type=click.Choice(["direct", "gateway"]), default="direct",
+              help="direct: 機器が自分でダイヤルする番号 / gateway: faxgate 経由で送る宛先 sd-登録番号@ドメイン")
+@click.option("--base", "base", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="機器が書き出したアドレス帳: ファクス以外の登録と宛先ごとの設定を残し、ファクスの登録だけを書き換える")
+@click.option("--json", "as_json", is_flag=True, help="結果（書き出した件数、除外した登録と理由）を JSON で標準出力に（-o と併用）")
 @config_option
 @click.pass_context
-def export_book(ctx, fmt, output, encoding) -> None:
-    """有効な登録を機器のアドレス帳形式で書き出す（ダイヤル文字列は正規の番号から生成）."""
+def export_book(ctx, fmt, output, encoding, target, base, as_json) -> None:
+    """承認済みの有効な登録を機器のアドレス帳形式で書き出す（ダイヤル文字列は正規の番号から生成）."""
+    if as_json and not output:
+        raise click.UsageError("--json は -o FILE と一緒に使ってください（標準出力は JSON の報告になります）")
     app = get_app(ctx)
     with app.session() as session:
-        rows = export_rows(session, app.profile)
+        rows, left_out = export_rows(session, app.profile, app.config.smtp.domain if target == "gateway" else None)
+    report = {"format": fmt, "target": target, "written": [row.slot for row in rows],
+              "left_out": [{"slot": e.slot, "name": e.name, "code": e.code, "reason": e.reason} for e in left_out]}
+    if base:
+        try:
+            merged = addressbook.merge_into(Path(base).read_bytes(), rows)
+        except BookError as exc:
+            raise click.ClickException(f"{base}: {exc}") from None
+        if merged.format != fmt:
+            raise click.ClickException(f"{base} は {merged.format} 形式です（--format {fmt} と違います）")
+        data = merged.data
+        report["base"] = {"file": base, "kept": merged.kept, "replaced": merged.replaced, "added": merged.added,
+                          "removed": [{"slot": slot, "name": name} for slot, name in merged.removed],
+                          "attention": [{"slot": slot, "reason": why} for slot, why in merged.attention]}
+    else:
+        data = _write_book(fmt, rows, encoding)
+    for entry in left_out:
+        click.echo(f"書き出していません: 登録番号 {entry.slot} {entry.name} — {entry.reason} ({entry.code})", err=True)
+    if base:
+        for slot, name in merged.removed:
+            click.echo(f"機器のファクス登録を外しました: 登録番号 {slot} {name} — faxgate の承認済み宛先表にありません", err=True)
+        for slot, why in merged.attention:
+            click.echo(f"要対応: 登録番号 {slot} — {why}", err=True)
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"{len(rows)} 件を {output} に書き出しました ({fmt}, {target})", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+    if as_json:
+        emit_json(report)
+
+
+def _write_book(fmt: str, rows, encoding: str) -> bytes:
     generated = dt.datetime.now()
     codec = "cp932" if encoding == "sjis" else "utf-8"
     if fmt == "generic":
-        data = addressbook.write_generic(rows)
-        data = data.decode("utf-8").encode(codec)
-    elif fmt == "ricoh":
-        data = addressbook.write_ricoh(rows, generated.strftime("%m/%d/%Y %H:%M:%S"))
-    elif fmt == "canon":
-        data = addressbook.write_canon(rows, codec)
-    else:
-        data = addressbook.write_konica(rows, f"{generated:%Y}.{generated.month}.{generated.day} {generated:%H:%M:%S}")
-    if output:
-        Path(output).write_bytes(data)
-        click.echo(f"{len(rows)} 件を {output} に書き出しました ({fmt})", err=True)
-    else:
-        sys.stdout.buffer.write(data)
+        return addressbook.write_generic(rows).decode("utf-8").encode(codec)
+    if fmt == "ricoh":
+        return addressbook.write_ricoh(rows, generated.strftime("%m/%d/%Y %H:%M:%S"))
+    if fmt == "canon":
+        return addressbook.write_canon(rows, codec)
+    return addressbook.write_konica(rows, f"{generated:%Y}.{generated.month}.{generated.day} {generated:%H:%M:%S}")
 
 
 @directory_group.command("list")

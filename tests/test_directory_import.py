@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from directory import addressbook
 from directory.addressbook import read_book
 from tests.conftest import CHECKER, FIXTURES, MAKER
 
@@ -157,3 +160,69 @@ def test_exported_book_audits_clean_of_dial_problems(run_cli, import_approved, t
     report = json.loads(run_cli("directory", "audit", "--from-file", str(out), "--json").output)
     dial_codes = {"missing_outside_line", "leftover_digits", "incomplete", "emergency_or_service_number", "invalid_number"}
     assert not [f for f in report["findings"] if f["code"] in dial_codes]
+
+
+def test_export_says_which_entries_were_left_out_and_why(run_cli, import_approved, tmp_path):
+    import_approved(BOOKS / "canon_utf8.csv")
+    assert run_cli("directory", "retire", "5", "--by", MAKER).exit_code == 0
+    assert run_cli("directory", "set", "2", "--fax", "0-03-5432-5679", "--by", MAKER).exit_code == 0  # waits
+    out = tmp_path / "out.csv"
+    result = run_cli("directory", "export", "--format", "generic", "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["written"] == [1]
+    assert {e["slot"]: e["code"] for e in report["left_out"]} == {
+        2: "pending_approval", 3: "needs_review", 5: "retired", 10: "needs_review", 11: "needs_review", 12: "needs_review"}
+    assert "書き出していません: 登録番号 2" in result.stderr and "承認待ち" in result.stderr
+    assert "登録番号 5" in result.stderr and "廃止済み" in result.stderr
+    assert [int(r.slot) for r in read_book(out.read_bytes()).rows] == [1]
+
+
+def _rows_by_slot(data: bytes) -> dict[int, str]:
+    return {int(r.slot): r.dial for r in read_book(data).rows}
+
+
+@pytest.mark.parametrize("fixture", ["ricoh_addr.csv", "canon_utf8.csv", "canon_sjis.csv", "konica_abbr.csv"])
+def test_export_into_the_device_file_changes_only_its_fax_rows(run_cli, import_approved, tmp_path, fixture):
+    """docs/address-book-formats.md section 4: start from the device's own file, copy every other
+    row, header line and per-destination option through, change only the dial-string cell."""
+    base = BOOKS / fixture
+    fmt = read_book(base.read_bytes()).format
+    import_approved(base)
+    assert run_cli("directory", "set", "1", "--fax", "0-03-5432-1119", "--by", MAKER).exit_code == 0
+    approve_pending(run_cli)
+    import_approved(write(tmp_path, "slot,name,fax,last_used\n30,新しい委託先,0-03-5432-0030,\n"))
+    out = tmp_path / f"merged-{fixture}"
+    result = run_cli("directory", "export", "--format", fmt, "--base", str(base), "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["base"]
+    assert (report["replaced"], report["added"], report["kept"]) == ([1, 2, 5], [30], 1)
+    assert [r["slot"] for r in report["removed"]] == [3, 10, 11, 12], "not approved: the device must not dial them"
+    assert "機器のファクス登録を外しました: 登録番号 3" in result.stderr
+    assert _rows_by_slot(out.read_bytes()) == {1: "00354321119", 2: "00354325678", 5: "009087654321", 30: "00354320030"}
+
+    codec = "cp932" if "sjis" in fixture else None
+    before = base.read_bytes().decode(codec) if codec else addressbook.decode(base.read_bytes())
+    after = out.read_bytes().decode(codec) if codec else addressbook.decode(out.read_bytes())
+    old_lines, new_lines = before.splitlines(), after.splitlines()
+    kept = [line for line in old_lines if "0-0354321111" not in line and not any(
+        f"{dial}" in line for dial in ("0354321111", "0-09087654321", "000120444555", "01175551234", "0046622 1"))]
+    assert all(line in new_lines for line in kept), "headers, the e-mail entry and slot 2 exactly as the device wrote them"
+    [slot1] = [line for line in old_lines if "0-0354321111" in line]
+    assert slot1.replace("0-0354321111", "00354321119") in new_lines, "only the dial cell of slot 1 changed"
+    assert out.read_bytes()[:2] == base.read_bytes()[:2], "the device's own encoding"
+
+
+@pytest.mark.parametrize("fmt", ["ricoh", "canon", "konica"])
+def test_gateway_target_writes_faxgate_addresses_and_no_dial_strings(run_cli, import_approved, tmp_path, fmt):
+    base = BOOKS / {"ricoh": "ricoh_addr.csv", "canon": "canon_utf8.csv", "konica": "konica_abbr.csv"}[fmt]
+    import_approved(base)
+    fresh, merged = tmp_path / "fresh", tmp_path / "merged"
+    assert run_cli("directory", "export", "--format", fmt, "--target", "gateway", "-o", str(fresh)).exit_code == 0
+    result = run_cli("directory", "export", "--format", fmt, "--target", "gateway", "--base", str(base), "-o", str(merged))
+    assert result.exit_code == 0, result.output
+    for out in (fresh, merged):
+        text = addressbook.decode(out.read_bytes())
+        assert "sd-1@fax.example.jp" in text and "sd-2@fax.example.jp" in text
+        assert read_book(out.read_bytes()).rows == [], "no entry the device could dial itself"
+    assert "koho@example.jp" in addressbook.decode(merged.read_bytes()), "the device's e-mail entry stays"
