@@ -226,3 +226,20 @@ def test_gateway_target_writes_faxgate_addresses_and_no_dial_strings(run_cli, im
         assert "sd-1@fax.example.jp" in text and "sd-2@fax.example.jp" in text
         assert read_book(out.read_bytes()).rows == [], "no entry the device could dial itself"
     assert "koho@example.jp" in addressbook.decode(merged.read_bytes()), "the device's e-mail entry stays"
+
+
+def test_a_held_entry_takes_no_other_change_and_a_rejected_addition_is_retired(run_cli, import_approved, tmp_path):
+    import_approved(write(tmp_path, "slot,name,fax,last_used\n1,保健福祉課,0-03-5432-1111,2026-10-01\n"))
+    added = json.loads(run_cli("directory", "import", write(tmp_path, "slot,name,fax,last_used\n7,新設,0-03-5432-7777,\n",
+                                                             "add.csv"), "--by", MAKER, "--json").output)
+    other = run_cli("directory", "import", write(tmp_path, "slot,name,fax,last_used\n7,新設,0-03-5432-7778,\n", "b.csv"),
+                    "--by", CHECKER, "--json")
+    assert other.exit_code == 1 and f"変更 #{added['change']} の承認待ち" in other.output, "all or nothing, nothing lost"
+    assert run_cli("directory", "retire", "7", "--by", CHECKER).exit_code == 1
+    assert run_cli("directory", "reject", str(added["change"]), "--by", CHECKER).exit_code == 2, "--reason is required"
+    rejected = run_cli("directory", "reject", str(added["change"]), "--by", CHECKER, "--reason", "委託契約が未締結")
+    assert rejected.exit_code == 0, rejected.output
+    shown = json.loads(run_cli("directory", "show", "7", "--json").output)
+    assert (shown["status"], shown["pending_change"]) == ("retired", None), "its history stays; it cannot be dialled"
+    assert [(h["action"], h["actor"]) for h in shown["history"]] == [("imported", "user:yamada"), ("rejected", "user:kimura")]
+    assert entries(run_cli)[1]["status"] == "active", "entries outside the change are untouched"
