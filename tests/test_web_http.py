@@ -12,7 +12,10 @@ import re
 import pytest
 from sqlalchemy import update
 
+from directory.addressbook import read_book
+from directory.importer import plan_import
 from directory.schema import DirectoryEntry
+from directory.store import apply_import
 from gateway.models import Job
 from gateway.web import throttle
 from gateway.web.core import office_today
@@ -423,3 +426,21 @@ def test_admins_see_the_users(world):
     app, port = world
     page = signed_in(port, "yamada").get("/users").text
     assert all(name in page for name in ("sato", "suzuki", "kato", "mori", "kimura"))
+
+
+def test_an_import_from_the_command_line_waits_in_the_web_app_for_another_admin(world):
+    app, port = world
+    with app.session() as session:
+        book = read_book("slot,name,fax,last_used\n8,委託先,0-03-5432-8888,\n".encode(), "generic")
+        change = apply_import(session, plan_import(book, app.profile), "user:yamada", "mfd-3f_addr.csv").change
+    maker, checker = signed_in(port, "yamada"), signed_in(port, "kimura")
+    own = maker.get("/directory/proposals").text
+    assert f'id="proposal-{change.id}"' in own and "アドレス帳の取り込み" in own
+    assert f'action="/directory/proposals/{change.id}/approve"' not in own, "the maker gets no approve button"
+    assert job_state(app, stored_job(app, to="+81354328888")) == "blocked"
+    refused = checker.post(f"/directory/proposals/{change.id}/refuse", data={"csrf_token": page_csrf(checker)})
+    assert refused.status_code == 422 and "却下の理由" in refused.text
+    approved = checker.post(f"/directory/proposals/{change.id}/approve", data={"csrf_token": page_csrf(checker)})
+    assert approved.status_code == 303
+    with app.session() as session:
+        assert session.query(DirectoryEntry).filter_by(slot=8).one().pending_change_id is None
