@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.schema import ChangeRequest, DirectoryChange, DirectoryEntry
-from directory.store import INCIDENT_REASON, _record, snapshot
+from directory.store import INCIDENT_REASON, record_change, snapshot
 
 DATE_FIELDS = ("last_used", "number_since", "verified_on")
 
@@ -99,7 +99,7 @@ def settle(session: Session, request: ChangeRequest, by: str, by_is_admin: bool,
         if not approve:
             _put_back(entry, item.before)
         entry.pending_change_id = None
-        _record(session, entry, by, "approved" if approve else "rejected", before, why, request)
+        record_change(session, entry, by, "approved" if approve else "rejected", before, why, request)
     request.state = "approved" if approve else "rejected"
     request.decided_by, request.decided_at, request.decision_note = by, now, note.strip()
     session.flush()

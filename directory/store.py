@@ -51,7 +51,7 @@ def snapshot(entry: DirectoryEntry) -> dict:
     return state
 
 
-def _record(session: Session, entry: DirectoryEntry, actor: str, action: str, before: dict | None, note: str = "",
+def record_change(session: Session, entry: DirectoryEntry, actor: str, action: str, before: dict | None, note: str = "",
             request: ChangeRequest | None = None):
     session.add(DirectoryChange(entry=entry, actor=actor, action=action, before=before, after=snapshot(entry), note=note,
                                 request_id=request.id if request else None))
@@ -122,7 +122,7 @@ def apply_import(session: Session, plan: ImportPlan, actor: str, source: str, *,
                 if not first_install:
                     _hold(entry, result.change)
                 result.pending.append(candidate.slot)
-            _record(session, entry, actor, "imported", before, f"{source} line {candidate.line}",
+            record_change(session, entry, actor, "imported", before, f"{source} line {candidate.line}",
                     result.change if held else None)
             (result.updated if before else result.created).append(candidate.slot)
         if candidate.status == "needs_review":
@@ -151,7 +151,8 @@ def _assign(entry: DirectoryEntry, candidate: Candidate) -> None:
     # A retired entry is brought back only by a person, never by an import.
     entry.status = "retired" if entry.status == "retired" else candidate.status
     entry.review_reasons = list(candidate.review_reasons)
-    if _after_number_change(entry, candidate.last_used) and (entry.last_used is None or candidate.last_used > entry.last_used):
+    newer = entry.last_used is None or (candidate.last_used and candidate.last_used > entry.last_used)
+    if _after_number_change(entry, candidate.last_used) and newer:
         entry.last_used = candidate.last_used
     if _after_number_change(entry, candidate.verified_on):
         entry.verified_on = candidate.verified_on
@@ -223,7 +224,7 @@ def change_entry(session: Session, slot: int, actor: str, profile: PbxProfile, n
             _hold(entry, request)
         else:
             request = None
-        _record(session, entry, actor, "changed", before, note, request)
+        record_change(session, entry, actor, "changed", before, note, request)
     session.flush()
     return entry
 
@@ -238,7 +239,7 @@ def suspend_for_incident(session: Session, entry: DirectoryEntry, actor: str, in
     entry.status = "needs_review"
     entry.review_reasons = [*(entry.review_reasons or []), reason]
     entry.verified_on, entry.verified_by = None, None
-    _record(session, entry, actor, "suspended", before, f"誤送信事案 {incident_id} の調査のため停止")
+    record_change(session, entry, actor, "suspended", before, f"誤送信事案 {incident_id} の調査のため停止")
     session.flush()
     return True
 
@@ -255,7 +256,7 @@ def record_verification(session: Session, slot: int, actor: str, on: dt.date) ->
         if not remaining and entry.status == "needs_review" and (entry.e164 or entry.extension):
             entry.status = "active"
     if snapshot(entry) != before:
-        _record(session, entry, actor, "changed", before, "番号確認")
+        record_change(session, entry, actor, "changed", before, "番号確認")
     session.flush()
     return entry
 
