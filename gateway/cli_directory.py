@@ -379,7 +379,8 @@ def show_command(ctx, slot, as_json) -> None:
         emit_json(data)
         return
     for key in ("slot", "name", "organization", "kind", "e164", "extension", "dial_string", "status",
-                "review_reasons", "source_dial", "last_used", "verified_on", "verified_by", "expected_csi"):
+                "review_reasons", "source_dial", "last_used", "verified_on", "verified_by", "expected_csi",
+                "pending_change"):
         click.echo(f"{key}: {data[key]}")
     click.echo("履歴 (history):")
     for change in data["history"]:
