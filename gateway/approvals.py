@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
 from gateway.models import Confirmation, Job, JobBlob, User
+from gateway.page_views import all_pages_seen, pages_seen
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from policies.highlight import auto_mask
 from policies.pages import DocumentUnreadable
@@ -23,9 +24,60 @@ from policies.settings import ScreenSettings
 class Answer:
     status: int
     message_ja: str
+    code: str | None = None  # e.g. confirmation.PAGES_NOT_VIEWED
 
 
-def job_json(session: Session, job: Job, now=None) -> dict:
+def may_see_number(job: Job, user_id: int | None, policy, now=None) -> bool:
+    """The one answer, for every door (API, web, mail), to whether this person may see where the
+    job is to be dialled: see gateway.confirmation.number_shown_to."""
+    return confirmation.number_shown_to(user_id, job.state, given_of(job), binding_of(job), now or utcnow(),
+                                        policy.confirmation_ttl_hours)
+
+
+def number_hider(session: Session, job: Job):
+    """A function taking the destination's number, in any way it is written, out of a text."""
+    entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+    forms = confirmation.number_forms(job.e164, job.dial_string)
+    if entry:  # the entry as it is now too: it may have changed since the job was screened
+        forms |= confirmation.number_forms(entry.e164, entry.extension)
+    return lambda text: confirmation.hide_number(text, forms)
+
+
+def notice_of(session: Session, job: Job, policy) -> tuple:
+    """The arguments of Notifier.notify for the job's submitter, as it is now: the number only
+    where the submitter may see it (a "please confirm" or "stopped" mail never prints it)."""
+    entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+    if may_see_number(job, job.submitter_id, policy):
+        destination, reasons = job.e164 or job.dial_string or job.destination_input, job.reasons or []
+    else:
+        name = f"{entry.name}（{entry.organization}）" if entry and entry.organization else entry.name if entry else "宛先表にない宛先"
+        destination = f"{name}　※番号は表示しません。確認では文書か依頼の番号を入力してください"
+        reasons = _hidden(job.reasons or [], number_hider(session, job))
+    return job.state, job.submitter_email, job.id, destination, reasons
+
+
+def _hidden(value, hide):
+    if isinstance(value, str):
+        return hide(value)
+    if isinstance(value, list):
+        return [_hidden(item, hide) for item in value]
+    if isinstance(value, dict):
+        return {key: _hidden(item, hide) for key, item in value.items()}
+    return value
+
+
+def job_json(session: Session, job: Job, now=None, *, reveal_number: bool) -> dict:
+    """The job as JSON. Without ``reveal_number`` (see may_see_number) nothing in it gives the
+    destination's number away: the number fields are null and every text has it hidden."""
+    data = _job_json(session, job, now)
+    if reveal_number:
+        return data
+    data = _hidden(data, number_hider(session, job))
+    data["destination"].update(e164=None, dial_string=None, requested=None)
+    return data
+
+
+def _job_json(session: Session, job: Job, now=None) -> dict:
     now = now or utcnow()
     entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
     binding = binding_of(job)
@@ -70,16 +122,17 @@ def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Ans
     now = utcnow()
     binding = binding_of(job)
     needs = jobs.needs_of(job, policy)
+    seen = pages_seen(session, user.id, job.id, job.content_sha256)
     decision = confirmation.decide(
         state=job.state, submitter_id=job.submitter_id, job_department=job.department, binding=binding,
         given=given_of(job), person=confirmation.Person(user.id, user.role, user.department, user.privacy_officer),
-        number_ok=bool(job.e164) and confirmation.number_matches(entered, job.e164, job.dial_string),
-        now=now, ttl_hours=policy.confirmation_ttl_hours, needs=needs,
+        number_ok=bool(job.e164 or job.dial_string) and confirmation.number_matches(entered, job.e164, job.dial_string),
+        pages_seen=all_pages_seen(seen, job.pages), now=now, ttl_hours=policy.confirmation_ttl_hours, needs=needs,
     )
     auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, decision.message_ja,
-                    status=decision.status, role=decision.as_role)
+                    status=decision.status, role=decision.as_role, code=decision.code, pages_seen=sorted(seen))
     if decision.status != 200:
-        return Answer(decision.status, decision.message_ja)
+        return Answer(decision.status, decision.message_ja, decision.code)
     job.confirmations.append(Confirmation(
         user_id=user.id, role=decision.as_role, entered=entered[:64], content_sha256=binding.content_sha256,
         e164=binding.e164, entry_version=binding.entry_version, policy_version=binding.policy_version, at=now,

@@ -34,6 +34,20 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+def _reachable(start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in TRANSITIONS[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    return seen
+
+
+# States from which a job can never again wait for a confirmation: its number may be shown to
+# everyone who may see the job (blind re-entry only protects confirmations still to come).
+CONFIRMATIONS_OVER = frozenset(s for s in STATES if "awaiting_confirmation" not in _reachable(s))
+
+
 class TransitionRefused(ValueError):
     def __init__(self, current: str, new: str):
         super().__init__(f"a job cannot go from {current} to {new}")

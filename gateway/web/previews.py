@@ -1,6 +1,6 @@
 """Page previews: the stored document rendered by policies.pages (in its limited child process)
-at fax resolution, black and white as the fax carries it, findings outlined in red; and the
-record of which pages each person was shown."""
+at fax resolution, black and white as the fax carries it, findings outlined in red; and
+thumbnails of them, too small to read (so gateway.page_views never counts one as a page seen)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ from collections import OrderedDict
 from typing import Callable
 
 from PIL import Image, ImageDraw
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from gateway.web.models import PageView
 
 HIGHLIGHT = (220, 0, 0)
 HIGHLIGHT_WIDTH = 5
+THUMBNAIL_WIDTH = 160  # pixels: an A4 page at about 19 dpi, where body text cannot be read
 
 
 def render_pages(document, findings: list[dict]) -> list[bytes]:
@@ -34,6 +31,14 @@ def render_pages(document, findings: list[dict]) -> list[bytes]:
         image.save(out, format="PNG")
         pngs.append(out.getvalue())
     return pngs
+
+
+def thumbnail(png: bytes) -> bytes:
+    image = Image.open(io.BytesIO(png)).convert("RGB")  # keeps the red outlines of findings
+    image.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 2))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 class PagePreviews:
@@ -69,18 +74,3 @@ class PagePreviews:
             finally:
                 with self._guard:
                     self._rendering.pop(key, None)
-
-
-def record_view(session: Session, user_id: int, job_id: str, content_sha256: str, page: int) -> None:
-    seen = session.scalar(select(PageView.id).where(
-        PageView.user_id == user_id, PageView.job_id == job_id,
-        PageView.content_sha256 == content_sha256, PageView.page == page,
-    ))
-    if seen is None:
-        session.add(PageView(user_id=user_id, job_id=job_id, content_sha256=content_sha256, page=page))
-
-
-def pages_seen(session: Session, user_id: int, job_id: str, content_sha256: str) -> set[int]:
-    return set(session.scalars(select(PageView.page).where(
-        PageView.user_id == user_id, PageView.job_id == job_id, PageView.content_sha256 == content_sha256,
-    )))
