@@ -122,12 +122,12 @@ def create_api(app) -> FastAPI:
     def job_record(job_id: str, user_id: int = Depends(session_user)):
         with app.session() as session:
             job = load(session, job_id, session.get(User, user_id))  # the record shows the pages: same access
-            if not approvals.may_see_number(job, user_id, app.policy):  # it names the number dialled
-                raise HTTPException(403, "確認が終わるまで、宛先番号の載った記録は渡せません")
             record = session.scalars(select(Record).where(Record.job_id == job_id)
                                      .order_by(Record.created_at.desc(), Record.id.desc()).limit(1)).first()
             if record is None:
                 raise HTTPException(404, "署名付き記録はまだありません（送信が終わると作られます）")
+            if not approvals.may_see_number(job, user_id, app.policy):  # it names the number dialled
+                raise HTTPException(403, "この送信の確認が済むまで、宛先番号の載った記録は渡せません")
             return Response(record.pdf, media_type="application/pdf",
                             headers={"Content-Disposition": f'attachment; filename="faxgate-{job_id}-{record.state}.pdf"'})
 

@@ -85,6 +85,7 @@ def _job_json(session: Session, job: Job, now=None) -> dict:
     return {
         "id": job.id,
         "state": job.state,
+        "pages": job.pages,
         "created_at": as_utc(job.created_at).isoformat(),
         "submitter": job.submitter_email,
         "department": job.department,

@@ -16,10 +16,12 @@ from sqlalchemy import text
 from gateway import auditlog, jobs
 from gateway.app import App
 from gateway.jobstates import TRANSITIONS, TransitionRefused, check_transition
+from directory.schema import DirectoryEntry
 from gateway.models import Confirmation, Job, User
 from gateway.worker import Worker
 from tests import docgen
-from tests.harness import DOMAIN, SmtpSink, make_config, race, seed
+from tests.harness import DOMAIN, SmtpSink, confirm_after_viewing, make_config, race, seed
+from tests.hylafax_server import hylafax_queue, hylafax_server  # noqa: F401
 
 CLEAN = [[(20, 20, "送付のご案内", 16)]]
 
@@ -57,9 +59,8 @@ def stored_job(app, state="received", recipient=f"FAX=+81354321111@{DOMAIN}") ->
     return job_id
 
 
-def approve(app, job_id):
+def approve(app, job_id, number="0354321111"):
     """Screen and confirm through the real rules, as the API would."""
-    from gateway import approvals
 
     worker = Worker(app)
     assert worker.screen_one()
@@ -68,8 +69,16 @@ def approve(app, job_id):
         assert job.state == "awaiting_confirmation", job.reasons
         for name in ("sato", "suzuki"):
             user = session.query(User).filter_by(name=name).one()
-            assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 200
+            assert confirm_after_viewing(session, job, user, number, app.policy).status == 200
         assert job.state == "approved"
+
+
+def add_extension_only_entry(app, slot=5, extension="5678") -> None:
+    """An in-house destination the directory knows by its extension alone (no outside number)."""
+    with app.session() as session:
+        session.add(DirectoryEntry(slot=slot, name="会計課", organization="世田谷区", kind="internal", e164=None,
+                                   extension=extension, status="active", last_used=dt.date.today(),
+                                   verified_on=dt.date.today()))
 
 
 def test_every_state_is_reachable_and_final_states_are_final():
@@ -136,7 +145,6 @@ def test_approval_is_void_when_the_directory_entry_changes(app, fax):
 
 
 def test_held_job_cannot_be_approved(app):
-    from gateway import approvals
 
     job_id = stored_job(app)
     with app.session() as session:
@@ -144,24 +152,23 @@ def test_held_job_cannot_be_approved(app):
     with app.session() as session:
         job = session.get(Job, job_id)
         user = session.query(User).filter_by(name="sato").one()
-        assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 409
+        assert confirm_after_viewing(session, job, user, "0354321111", app.policy).status == 409
 
 
 def test_expired_confirmations_do_not_count(app):
-    from gateway import approvals
 
     job_id = stored_job(app)
     Worker(app).screen_one()
     with app.session() as session:
         job = session.get(Job, job_id)
         sato = session.query(User).filter_by(name="sato").one()
-        assert approvals.confirm(session, job, sato, "0354321111", app.policy).status == 200
+        assert confirm_after_viewing(session, job, sato, "0354321111", app.policy).status == 200
     with app.session() as session:
         session.execute(text("UPDATE confirmations SET at = :t"), {"t": dt.datetime(2020, 1, 1)})
     with app.session() as session:
         job = session.get(Job, job_id)
         suzuki = session.query(User).filter_by(name="suzuki").one()
-        assert approvals.confirm(session, job, suzuki, "0354321111", app.policy).status == 409
+        assert confirm_after_viewing(session, job, suzuki, "0354321111", app.policy).status == 409
         assert session.query(Confirmation).count() == 1
 
 
@@ -205,6 +212,46 @@ def test_relay_number_format(tmp_path, fax, number_format, number):
     assert Worker(app).relay_one()
     [message] = fax.wait_for(1)
     assert message.rcpt_tos == [f"FAX={number}@faxserver.example.jp"]
+    mail.stop()
+
+
+@pytest.mark.parametrize("number_format", ["e164", "national", "dial_string"])
+@pytest.mark.parametrize("slot,extension", [(4, "1234"), (5, "5678")])  # with an outside number, and without
+def test_in_house_destinations_are_relayed_to_their_extension(tmp_path, fax, number_format, slot, extension):
+    mail = SmtpSink().start()
+    config = make_config(tmp_path, fax.port, mail.port)
+    app = App(dataclasses.replace(config, relay=dataclasses.replace(config.relay, number_format=number_format)))
+    seed(app)
+    add_extension_only_entry(app)
+    job_id = stored_job(app, recipient=f"sd-{slot}@{DOMAIN}")
+    with app.session() as session:  # a speed dial carries no number of its own
+        session.execute(text("UPDATE jobs SET destination_kind = 'speed_dial', e164 = NULL WHERE id = :i"), {"i": job_id})
+    approve(app, job_id, number=extension)  # the extension is what both people re-enter
+    assert Worker(app).relay_one()
+    [message] = fax.wait_for(1)
+    assert message.rcpt_tos == [f"FAX={extension}@faxserver.example.jp"], "never through the public network"
+    with app.session() as session:
+        assert session.get(Job, job_id).state == "sent"
+    mail.stop()
+
+
+def test_hylafax_dials_the_extension_of_an_in_house_destination(tmp_path, fax, hylafax_queue):
+    mail = SmtpSink().start()
+    config = make_config(tmp_path, fax.port, mail.port)
+    app = App(dataclasses.replace(config, relay=dataclasses.replace(
+        config.relay, url=f"hylafax://{hylafax_queue.host}:{hylafax_queue.port}")))
+    seed(app)
+    add_extension_only_entry(app)
+    job_id = stored_job(app, recipient=f"sd-5@{DOMAIN}")
+    with app.session() as session:
+        session.execute(text("UPDATE jobs SET destination_kind = 'speed_dial', e164 = NULL WHERE id = :i"), {"i": job_id})
+    approve(app, job_id, number="5678")
+    assert Worker(app).relay_one()
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        assert job.state == "sent", job.reasons
+        receipt = job.relay_receipt
+    assert hylafax_queue.job(receipt)["dial_string"] == "5678"
     mail.stop()
 
 
