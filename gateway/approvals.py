@@ -119,7 +119,12 @@ def _job_json(session: Session, job: Job, now=None) -> dict:
     }
 
 
+DESTINATION_CHANGED = "destination_changed"
+
+
 def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Answer:
+    if job.state == "awaiting_confirmation" and jobs.screened_against_the_past(session, job, policy):
+        return _changed_since_screening(session, job, user, entered)
     now = utcnow()
     binding = binding_of(job)
     needs = jobs.needs_of(job, policy)
@@ -143,6 +148,22 @@ def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Ans
         job.next_attempt_at = None
         jobs.move(session, job, "approved", f"user:{user.name}", "submitter and approver confirmed the destination")
     return Answer(200, decision.message_ja)
+
+
+def _changed_since_screening(session: Session, job: Job, user: User, entered: str) -> Answer:
+    """The entry changed under a job waiting for confirmation (say an admin corrected its number):
+    no confirmation of the old destination is taken. The job is screened again from the document
+    as submitted; then both people confirm the new number. The old number is a mismatch."""
+    jobs.screen_again(session, job, f"user:{user.name}", "the directory entry or the policy changed: screened again")
+    entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+    is_new = entry is not None and any(confirmation.number_matches(entered, entry.e164, dial)
+                                       for dial in (entry.extension, entry.source_dial))
+    answer = (Answer(409, "宛先表の登録が変わったため、この送信を点検し直しています。点検が終わったら、"
+                          "依頼者から順にもう一度確認してください", DESTINATION_CHANGED) if is_new else
+              Answer(422, "入力した番号が送信先と一致しません。宛先表の登録が変わっています。宛先を確かめてください"))
+    auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, answer.message_ja,
+                    status=answer.status, role=None, code=answer.code)
+    return answer
 
 
 def reject(session: Session, job: Job, user: User, reason: str) -> Answer:

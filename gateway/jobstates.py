@@ -22,8 +22,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # A screening interrupted by a crash is picked up again from the start.
     "screening": frozenset({"blocked", "awaiting_confirmation", "received"}),
     "blocked": frozenset({"screening", "rejected", "expired"}),
-    "awaiting_confirmation": frozenset({"approved", "rejected", "expired", "screening"}),
-    "approved": frozenset({"sending", "awaiting_confirmation", "rejected", "expired"}),
+    # Back to received: the directory entry or the policy changed, so the job is screened again.
+    "awaiting_confirmation": frozenset({"approved", "rejected", "expired", "screening", "received"}),
+    "approved": frozenset({"sending", "awaiting_confirmation", "rejected", "expired", "received"}),
     # The fax server refused for now: back to approved to be retried after a pause.
     "sending": frozenset({"sent", "failed", "approved", "delivery_unknown"}),
     "delivery_unknown": frozenset({"sent", "failed"}),

@@ -141,9 +141,12 @@ class Worker:
                 job = session.get(Job, job_id)
                 if job.state != "approved":
                     continue
+                if jobs.screened_against_the_past(session, job, self.app.policy):
+                    jobs.screen_again(session, job, ACTOR, "the directory entry or the policy changed after approval")
+                    continue
                 if not self._still_approved(session, job, now):
                     jobs.move(session, job, "awaiting_confirmation", ACTOR,
-                              "the job, its directory entry or the policy changed after approval: confirm again")
+                              "a confirmation no longer counts (the job changed or it expired): confirm again")
                     continue
                 if not jobs.claim(session, job_id, "approved", "sending", ACTOR):
                     continue
@@ -154,10 +157,8 @@ class Worker:
         return False
 
     def _still_approved(self, session, job: Job, now: dt.datetime) -> bool:
-        entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
-        if entry is None or entry.version != job.entry_version or entry.status != "active":
-            return False
-        if job.policy_version != self.app.policy.version:
+        entry = session.get(DirectoryEntry, job.entry_id)
+        if entry.status != "active":
             return False
         policy = self.app.policy
         return confirmation.is_approved(given_of(job), binding_of(job), now, policy.confirmation_ttl_hours, jobs.needs_of(job, policy))
@@ -303,6 +304,14 @@ class Worker:
 
     # -- expiry
 
+    def screen_changed(self) -> None:
+        """Jobs waiting for confirmation whose directory entry or policy changed are screened
+        again at once, so nobody is asked to confirm a destination that no longer is."""
+        with self.app.session() as session:
+            for job in session.scalars(select(Job).where(Job.state == "awaiting_confirmation")):
+                if jobs.screened_against_the_past(session, job, self.app.policy):
+                    jobs.screen_again(session, job, ACTOR, "the directory entry or the policy changed")
+
     def expire(self) -> None:
         limit = utcnow() - dt.timedelta(hours=self.app.policy.job_ttl_hours)
         with self.app.session() as session:
@@ -329,6 +338,7 @@ class Worker:
                     busy |= step()
                 structlog.contextvars.clear_contextvars()
                 if not screen_only and time.monotonic() > next_expiry:
+                    self.screen_changed()
                     self.expire()
                     self.checkpoint_if_due()
                     incident_actions.send_reminders(self.app)

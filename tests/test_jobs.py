@@ -43,14 +43,17 @@ def app(tmp_path, fax):
 
 
 def stored_job(app, state="received", recipient=f"FAX=+81354321111@{DOMAIN}") -> str:
+    """A job as the intake stores it; a speed dial (sd-N@) carries no number of its own."""
     document = docgen.text_pdf(CLEAN)
     with app.session() as session:
         user = session.query(User).filter_by(name="sato").one()
         [job_id] = jobs.create_jobs(session, [dict(
             message=b"raw", document=document, actor="test", submitter_id=user.id,
             submitter_email=user.email, department=user.department, identity_source="test", device="test",
-            client_address="127.0.0.1", envelope_from=user.email, recipient=recipient, destination_kind="e164",
-            destination_input=recipient.split("@")[0], e164="+81354321111", content_sha256=hashlib.sha256(document).hexdigest(),
+            client_address="127.0.0.1", envelope_from=user.email, recipient=recipient,
+            destination_kind="speed_dial" if recipient.startswith("sd-") else "e164",
+            destination_input=recipient.split("@")[0], e164=None if recipient.startswith("sd-") else "+81354321111",
+            content_sha256=hashlib.sha256(document).hexdigest(),
             content_type="application/pdf", filename="a.pdf", size=len(document),
         )])
     if state != "received":
@@ -140,7 +143,55 @@ def test_approval_is_void_when_the_directory_entry_changes(app, fax):
         change_entry(session, 1, "admin", app.profile, name="子ども家庭支援係（新）")
     assert Worker(app).relay_one() is False
     with app.session() as session:
-        assert session.get(Job, job_id).state == "awaiting_confirmation"
+        assert session.get(Job, job_id).state == "received", "screened again against the entry as it is now"
+    assert fax.received == []
+
+
+def confirm_as(app, job_id, name, number):
+    with app.session() as session:
+        user = session.query(User).filter_by(name=name).one()
+        return confirm_after_viewing(session, session.get(Job, job_id), user, number, app.policy)
+
+
+def test_a_number_changed_between_the_two_confirmations_voids_the_first_cleanly(app, fax):
+    """Issue 12, 6: the approver could confirm the old number (200), the worker sent the job back
+    and every confirmation after that answered 409 until the job expired."""
+    from directory.store import change_entry
+
+    job_id = stored_job(app, recipient=f"sd-1@{DOMAIN}")
+    assert Worker(app).screen_one()
+    assert confirm_as(app, job_id, "sato", "0354321111").status == 200
+    with app.session() as session:  # an administrator corrects the entry's number
+        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today(),
+                     verified_by="admin")
+    old = confirm_as(app, job_id, "suzuki", "0354321111")
+    assert old.status == 422, "the old number is refused"
+    with app.session() as session:
+        assert session.get(Job, job_id).state == "received", "screened again for the new number"
+    assert Worker(app).screen_one()
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        assert (job.state, job.e164) == ("awaiting_confirmation", "+81354321119"), job.reasons
+    assert confirm_as(app, job_id, "suzuki", "0354321119").status == 409, "the submitter's old confirmation is void"
+    assert confirm_as(app, job_id, "sato", "0354321111").status == 422
+    assert confirm_as(app, job_id, "sato", "03-5432-1119").status == 200
+    assert confirm_as(app, job_id, "suzuki", "0354321111").status == 422
+    assert confirm_as(app, job_id, "suzuki", "+81 3 5432 1119").status == 200
+    assert Worker(app).relay_one()
+    [message] = fax.wait_for(1)
+    assert message.rcpt_tos == ["FAX=+81354321119@faxserver.example.jp"]
+
+
+def test_the_new_number_is_not_taken_while_the_job_is_screened_again(app, fax):
+    from directory.store import change_entry
+
+    job_id = stored_job(app, recipient=f"sd-1@{DOMAIN}")
+    assert Worker(app).screen_one()
+    with app.session() as session:
+        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today())
+    answer = confirm_as(app, job_id, "sato", "03-5432-1119")
+    assert (answer.status, answer.code) == (409, "destination_changed")
+    assert confirm_as(app, job_id, "sato", "03-5432-1119").status == 409, "not before the new screening"
     assert fax.received == []
 
 
@@ -224,8 +275,6 @@ def test_in_house_destinations_are_relayed_to_their_extension(tmp_path, fax, num
     seed(app)
     add_extension_only_entry(app)
     job_id = stored_job(app, recipient=f"sd-{slot}@{DOMAIN}")
-    with app.session() as session:  # a speed dial carries no number of its own
-        session.execute(text("UPDATE jobs SET destination_kind = 'speed_dial', e164 = NULL WHERE id = :i"), {"i": job_id})
     approve(app, job_id, number=extension)  # the extension is what both people re-enter
     assert Worker(app).relay_one()
     [message] = fax.wait_for(1)
@@ -243,8 +292,6 @@ def test_hylafax_dials_the_extension_of_an_in_house_destination(tmp_path, fax, h
     seed(app)
     add_extension_only_entry(app)
     job_id = stored_job(app, recipient=f"sd-5@{DOMAIN}")
-    with app.session() as session:
-        session.execute(text("UPDATE jobs SET destination_kind = 'speed_dial', e164 = NULL WHERE id = :i"), {"i": job_id})
     approve(app, job_id, number="5678")
     assert Worker(app).relay_one()
     with app.session() as session:
