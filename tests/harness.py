@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 
 from directory.addressbook import read_book
 from directory.importer import plan_import
+from directory.schema import DirectoryEntry
 from directory.store import apply_import
 from gateway import approvals
 from gateway.app import App
@@ -238,3 +239,11 @@ def confirm_after_viewing(session, job, user, number: str, policy) -> approvals.
         record_view(session, user.id, job.id, job.content_sha256, page)
     session.flush()
     return approvals.confirm(session, job, user, number, policy)
+
+
+def add_extension_only_entry(app, slot=5, extension="5678") -> None:
+    """An in-house destination the directory knows by its extension alone (no outside number)."""
+    with app.session() as session:
+        session.add(DirectoryEntry(slot=slot, name="会計課", organization="世田谷区", kind="internal", e164=None,
+                                   extension=extension, status="active", last_used=dt.date.today(),
+                                   verified_on=dt.date.today()))

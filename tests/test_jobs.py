@@ -16,11 +16,10 @@ from sqlalchemy import text
 from gateway import auditlog, jobs
 from gateway.app import App
 from gateway.jobstates import TRANSITIONS, TransitionRefused, check_transition
-from directory.schema import DirectoryEntry
 from gateway.models import Confirmation, Job, User
 from gateway.worker import Worker
 from tests import docgen
-from tests.harness import DOMAIN, SmtpSink, confirm_after_viewing, make_config, race, seed
+from tests.harness import DOMAIN, SmtpSink, add_extension_only_entry, confirm_after_viewing, make_config, race, seed
 from tests.hylafax_server import hylafax_queue, hylafax_server  # noqa: F401
 
 CLEAN = [[(20, 20, "送付のご案内", 16)]]
@@ -74,14 +73,6 @@ def approve(app, job_id, number="0354321111"):
             user = session.query(User).filter_by(name=name).one()
             assert confirm_after_viewing(session, job, user, number, app.policy).status == 200
         assert job.state == "approved"
-
-
-def add_extension_only_entry(app, slot=5, extension="5678") -> None:
-    """An in-house destination the directory knows by its extension alone (no outside number)."""
-    with app.session() as session:
-        session.add(DirectoryEntry(slot=slot, name="会計課", organization="世田谷区", kind="internal", e164=None,
-                                   extension=extension, status="active", last_used=dt.date.today(),
-                                   verified_on=dt.date.today()))
 
 
 def test_every_state_is_reachable_and_final_states_are_final():
