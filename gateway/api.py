@@ -63,18 +63,20 @@ def create_api(app) -> FastAPI:
 
     @api.get("/api/jobs/{job_id}/pages/{page}.png")
     def job_page(job_id: str, page: int, user_id: int = Depends(session_user)):
-        """The page as the recipient will see it (fax resolution, black and white); fetching it
-        counts as this user having looked at it (confirming needs every page looked at)."""
+        """The page as the recipient will see it (fax resolution, black and white), but for the
+        number on faxgate's own cover sheet while this user must still re-enter it blind; fetching
+        it counts as this user having looked at it (confirming needs every page looked at)."""
         with app.session() as session:
             job = load(session, job_id, session.get(User, user_id))
             content_sha256 = job.content_sha256
+            hide_number = approvals.cover_number_hidden(job, user_id, app.policy)
 
         def fetch_document() -> bytes:
             with app.session() as session:
                 return jobs.document_of(session, job_id)
 
         try:
-            pngs = previews.pages((job_id, content_sha256), fetch_document, [])
+            pngs = previews.pages((job_id, content_sha256, hide_number), fetch_document, [], hide_number)
         except DocumentUnreadable:
             raise HTTPException(404, "この文書のページは表示できません (the document cannot be rendered)") from None
         if not 1 <= page <= len(pngs):

@@ -34,6 +34,11 @@ def may_see_number(job: Job, user_id: int | None, policy, now=None) -> bool:
                                         policy.confirmation_ttl_hours)
 
 
+def cover_number_hidden(job: Job, user_id: int | None, policy) -> bool:
+    """Whether the page previews must black out the number on faxgate's own cover sheet (page 1)."""
+    return jobs.cover_generated(job.rule_results) and not may_see_number(job, user_id, policy)
+
+
 def number_hider(session: Session, job: Job):
     """A function taking the destination's number, in any way it is written, out of a text."""
     entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None

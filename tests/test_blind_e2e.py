@@ -16,6 +16,8 @@ from PIL import Image
 
 from directory.store import change_entry
 from gateway.confirmation import PAGES_NOT_VIEWED
+from gateway.coversheet import NUMBER_AREA_MM, CoverSheet, render_cover_sheet
+from gateway.web.previews import render_pages
 from policies.pages import load_document
 from tests import docgen
 from tests.harness import DOMAIN, add_extension_only_entry, confirm_by_api, fax_message, queued_id, submit, view_every_page, wait_state
@@ -117,3 +119,48 @@ def test_an_extension_only_destination_is_confirmed_by_its_extension_and_sent_th
     assert wait_state(app, job_id, {"sent", "failed"}) == "sent"
     [relayed] = fax.wait_for(1)
     assert relayed.rcpt_tos == ["FAX=5678@faxserver.example.jp"]
+
+
+def test_the_hidden_area_of_the_cover_sheet_holds_every_form_of_the_number():
+    sheet = CoverSheet("20261202-000000000000", "+81354321111", "0-03-5432-1111", "子ども家庭支援係", "世田谷区",
+                       "保健福祉課", "", "sato@city.example.jp", 2, "0" * 64, dt.date.today())
+    page = load_document(render_cover_sheet(sheet)).pages[0]
+    per_mm_x, per_mm_y = page.dpi[0] / 25.4, page.dpi[1] / 25.4
+    left, top, right, bottom = NUMBER_AREA_MM
+    for text in ("03-5432-1111", "+81 3-5432-1111", "0-03-5432-1111"):
+        at = page.text.index(text)
+        for char in page.chars[at:at + len(text)]:
+            assert left * per_mm_x <= char.left and char.right <= right * per_mm_x, text
+            assert top * per_mm_y <= char.top and char.bottom <= bottom * per_mm_y, text
+    box = (int(left * per_mm_x), int(top * per_mm_y), int(right * per_mm_x), int(bottom * per_mm_y))
+    [hidden] = render_pages(load_document(render_cover_sheet(sheet)), [], hide_cover_number=True)
+    with Image.open(io.BytesIO(hidden)) as image:
+        assert image.crop(box).getextrema() == (0, 0), "nothing of the number is left to read"
+        outside = page.bilevel().copy()
+        outside.paste(0, box)
+        assert image.crop((0, 0, image.width, box[1] - 2)).tobytes() == outside.crop((0, 0, image.width, box[1] - 2)).tobytes(), \
+            "the rest of the sheet is as sent"
+
+
+@pytest.mark.parametrize("world", [WHEN_MISSING], indirect=True, ids=["cover_sheet"])
+def test_faxgates_cover_sheet_shows_the_number_only_to_who_confirmed_it(world):
+    app, gateway, tokens, fax, mail = world
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(TWO_PAGES), to=f"sd-1@{DOMAIN}")))
+    assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+    submitter, approver = api(gateway, tokens["sato"]), api(gateway, tokens["suzuki"])
+    assert submitter.get(f"/api/jobs/{job_id}").json()["document"]["cover_sheet_generated"] is True
+    blind = submitter.get(f"/api/jobs/{job_id}/pages/1.png").content
+    assert confirm_by_api(submitter, job_id, "03-5432-1111").status_code == 200
+    typed = submitter.get(f"/api/jobs/{job_id}/pages/1.png").content
+    assert approver.get(f"/api/jobs/{job_id}/pages/1.png").content == blind, "the approver must still type it"
+    assert confirm_by_api(approver, job_id, "0354321111").status_code == 200
+    assert wait_state(app, job_id, {"sent", "failed"}) == "sent"
+    [relayed] = fax.wait_for(1)
+    sheet = load_document(relayed.attachment()).pages[0].bilevel()
+    with Image.open(io.BytesIO(typed)) as shown, Image.open(io.BytesIO(blind)) as hidden:
+        assert shown.tobytes() == sheet.tobytes(), "once confirmed: the sheet as the recipient gets it"
+        assert hidden.tobytes() != sheet.tobytes()
+        left, top, right, bottom = NUMBER_AREA_MM
+        dpi = 204 / 25.4, 196 / 25.4
+        box = (int(left * dpi[0]) + 2, int(top * dpi[1]) + 2, int(right * dpi[0]) - 2, int(bottom * dpi[1]) - 2)
+        assert hidden.crop(box).getextrema() == (0, 0), "the number's area is black"

@@ -95,7 +95,8 @@ def test_pdf_job_is_sent_with_the_cover_sheet_as_page_one_and_exactly_the_bound_
     assert digest == document["sha256"] and bound_hashes(app, job_id) == {digest}, "relayed = confirmed bytes"
     assert original_attachment(app, job_id) == submitted, "the message as received is untouched"
 
-    with Image.open(io.BytesIO(first_preview.content)) as preview:
+    sent_preview = previews.get(f"/jobs/{job_id}/pages/1.png")  # the number was hidden until confirmed
+    with Image.open(io.BytesIO(sent_preview.content)) as preview:
         preview_pixels = preview.convert("1").tobytes()
     assert preview_pixels == load_document(relayed).pages[0].bilevel().tobytes(), "the first preview is the sheet relayed"
 

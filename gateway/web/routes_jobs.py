@@ -88,14 +88,15 @@ def add_job_routes(router: APIRouter, web: Web) -> None:
         with app.session() as session:
             job = visible_job(session, job_id, viewer)
             content_sha256, findings = job.content_sha256, list(job.findings or [])
-        key = (job_id, content_sha256, json.dumps(findings, sort_keys=True, ensure_ascii=False))
+            hide_number = approvals.cover_number_hidden(job, viewer.user_id, app.policy)
+        key = (job_id, content_sha256, json.dumps(findings, sort_keys=True, ensure_ascii=False), hide_number)
 
         def fetch_document() -> bytes:
             with app.session() as session:
                 return jobs.document_of(session, job_id)
 
         try:
-            return content_sha256, web.previews.pages(key, fetch_document, findings)
+            return content_sha256, web.previews.pages(key, fetch_document, findings, hide_number)
         except DocumentUnreadable:
             return content_sha256, None
 
