@@ -51,12 +51,12 @@ def number_hider(session: Session, job: Job):
 def notice_of(session: Session, job: Job, policy) -> tuple:
     """The arguments of Notifier.notify for the job's submitter, as it is now: the number only
     where the submitter may see it (a "please confirm" or "stopped" mail never prints it)."""
-    entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
     if may_see_number(job, job.submitter_id, policy):
         destination, reasons = job.e164 or job.dial_string or job.destination_input, job.reasons or []
     else:
-        name = f"{entry.name}（{entry.organization}）" if entry and entry.organization else entry.name if entry else "宛先表にない宛先"
-        destination = f"{name}　※番号は表示しません。確認では文書か依頼の番号を入力してください"
+        entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+        name = "宛先表にない宛先" if entry is None else "　".join(p for p in (entry.organization, entry.name) if p)
+        destination = f"{name}（番号は表示しません。確認では文書か依頼の番号を入力してください）"
         reasons = _hidden(job.reasons or [], number_hider(session, job))
     return job.state, job.submitter_email, job.id, destination, reasons
 

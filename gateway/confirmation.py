@@ -129,16 +129,18 @@ _LONG_FORM = 6  # shorter forms (extensions) are hidden only where they stand al
 
 
 def hide_number(text: str, forms: set[str]) -> str:
-    """``text`` with every way of writing the destination (``forms``, see number_forms, plus any
-    extension) replaced by "＊＊＊": screening reasons, rule results and relay answers quote it."""
+    """``text`` with every way of writing the destination (``forms``: see number_forms) replaced
+    by "＊＊＊": screening reasons, rule results and relay answers quote it. A long form is hidden
+    wherever it stands in a run of digits, and so is a long part of it (5432-1111)."""
+    def names_destination(digits: str) -> bool:
+        return any(digits == form or (len(form) >= _LONG_FORM and (form in digits or (len(digits) >= _LONG_FORM
+                                                                                      and digits in form)))
+                   for form in forms)
+
     def hidden(match: re.Match) -> str:
         digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", match.group()))
-        for form in forms:
-            if digits == form or (len(form) >= _LONG_FORM and (form in digits or len(digits) >= _LONG_FORM
-                                                                and digits in form)):
-                return "＊＊＊"
-        return match.group()
-    return _NUMBER_LIKE.sub(hidden, text) if forms else text
+        return "＊＊＊" if names_destination(digits) else match.group()
+    return _NUMBER_LIKE.sub(hidden, text)
 
 
 def valid_confirmations(given: list[Given], binding: Binding, now: dt.datetime, ttl_hours: float) -> list[Given]:

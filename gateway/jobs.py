@@ -9,9 +9,9 @@ import secrets
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
+from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation
 from gateway.jobstates import check_transition
-from directory.schema import DirectoryEntry
 from gateway.models import AuditEvent, Job, JobBlob
 
 

@@ -12,10 +12,10 @@ from gateway import approvals, jobs
 from gateway.confirmation import PAGES_NOT_VIEWED
 from gateway.jobs import utcnow
 from gateway.models import Job, User
+from gateway.page_views import record_view
 from gateway.web import access, job_views, queues
 from gateway.web.core import PAGE_HEADERS, Refusal, Viewer, Web
 from gateway.web.i18n import N_
-from gateway.page_views import record_view
 from gateway.web.previews import thumbnail
 from policies.categories import NAMES_JA
 from policies.pages import DocumentUnreadable
