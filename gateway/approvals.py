@@ -4,6 +4,7 @@ applied to stored jobs, each attempt an audit event."""
 from __future__ import annotations
 
 import hashlib
+import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Callable
@@ -45,6 +46,9 @@ def number_hider(session: Session, job: Job):
     forms = confirmation.number_forms(job.e164, job.dial_string)
     if entry:  # the entry as it is now too: it may have changed since the job was screened
         forms |= confirmation.number_forms(entry.e164, entry.extension)
+    requested = re.sub(r"\D", "", job.destination_input or "")  # a number or dial string as addressed,
+    if len(requested) >= 6:  # even one that reaches nothing (a speed dial's slot is no number)
+        forms.add(requested)
     return lambda text: confirmation.hide_number(text, forms)
 
 

@@ -313,3 +313,18 @@ def test_a_person_resolves_delivery_unknown_from_the_cli(app, fax, tmp_path):
         assert (event.actor, event.reason) == ("admin-a", "送信ログで確認")
     again = _faxgate(config, "jobs", "resolve", job_id, "--outcome", "failed", "--note", "x")
     assert again.returncode == 1 and "送達不明ではありません" in again.stderr
+
+
+def test_a_dial_string_that_reaches_nothing_is_hidden_too(app):
+    from gateway import approvals
+
+    job_id = stored_job(app, recipient=f"DIAL=03-5432-1111@{DOMAIN}")  # no outside-line code: never dialled
+    assert Worker(app).screen_one()
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        assert job.state == "blocked" and job.reasons
+        hidden = json.dumps(approvals.job_json(session, job, reveal_number=False), ensure_ascii=False)
+        shown = json.dumps(approvals.job_json(session, job, reveal_number=True), ensure_ascii=False)
+        sato = session.query(User).filter_by(name="sato").one()
+        assert not approvals.may_see_number(job, sato.id, app.policy), "a stopped job may still be confirmed later"
+    assert "5432" in shown and "5432" not in hidden, hidden
