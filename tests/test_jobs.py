@@ -328,3 +328,20 @@ def test_a_dial_string_that_reaches_nothing_is_hidden_too(app):
         sato = session.query(User).filter_by(name="sato").one()
         assert not approvals.may_see_number(job, sato.id, app.policy), "a stopped job may still be confirmed later"
     assert "5432" in shown and "5432" not in hidden, hidden
+
+
+def test_the_worker_screens_again_what_waits_for_a_changed_entry(app, fax):
+    from directory.store import change_entry
+
+    waiting, other = stored_job(app, recipient=f"sd-1@{DOMAIN}"), stored_job(app, recipient=f"sd-4@{DOMAIN}")
+    worker = Worker(app)
+    assert worker.screen_one() and worker.screen_one()
+    with app.session() as session:
+        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today())
+    worker.screen_changed()
+    with app.session() as session:
+        assert session.get(Job, waiting).state == "received", "nobody is asked to confirm the old number"
+        assert session.get(Job, other).state == "awaiting_confirmation", "other entries' jobs stay as they are"
+    assert worker.screen_one()
+    with app.session() as session:
+        assert (session.get(Job, waiting).state, session.get(Job, waiting).e164) == ("awaiting_confirmation", "+81354321119")
