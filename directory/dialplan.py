@@ -376,6 +376,13 @@ def extension_for(e164: str, profile: PbxProfile) -> str | None:
     return None
 
 
+def in_house_extension(kind: str, extension: str | None, e164: str | None, profile: PbxProfile) -> str | None:
+    """The extension an in-house destination is dialled by (never through the public network):
+    an internal entry's own, else that of one of the office's own numbers; None for outside ones."""
+    own = extension if kind == "internal" else None
+    return own or (extension_for(e164, profile) if e164 else None)
+
+
 def is_reachable(e164: str) -> bool:
     """A valid number the exchange completes at exactly its length. phonenumbers still knows
     10-digit 060 personal numbers (UPT, withdrawn); the exchange reads 060 as 11-digit mobile."""

@@ -7,13 +7,16 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from pydantic import BaseModel, Field
 
-from gateway import approvals
+from gateway import approvals, jobs
 from gateway.api_directory import directory_router
 from gateway.api_incidents import incident_router
 from gateway.models import Job, Record, User
+from gateway.page_views import record_view
 from gateway.users import user_for_token
 from gateway.health import health_router
+from gateway.web.previews import PagePreviews
 from gateway.web.router import web_router
+from policies.pages import DocumentUnreadable
 
 
 class ConfirmBody(BaseModel):
@@ -28,6 +31,7 @@ def create_api(app) -> FastAPI:
     api = FastAPI(title="faxgate", version="0.1.0", description="Fax-transmission safety gateway API")
     api.include_router(web_router(app))
     api.include_router(health_router(app))
+    previews = PagePreviews(app.load_document)
 
     def session_user(request: Request):
         header = request.headers.get("authorization", "")
@@ -53,7 +57,34 @@ def create_api(app) -> FastAPI:
     def get_job(job_id: str, user_id: int = Depends(session_user)):
         with app.session() as session:
             job = load(session, job_id, session.get(User, user_id))
-            return approvals.job_json(session, job)
+            return shown(session, job, user_id)
+
+    def shown(session, job: Job, user_id: int) -> dict:
+        return approvals.job_json(session, job, reveal_number=approvals.may_see_number(job, user_id, app.policy))
+
+    @api.get("/api/jobs/{job_id}/pages/{page}.png")
+    def job_page(job_id: str, page: int, user_id: int = Depends(session_user)):
+        """The page as the recipient will see it (fax resolution, black and white), but for the
+        number on faxgate's own cover sheet while this user must still re-enter it blind; fetching
+        it counts as this user having looked at it (confirming needs every page looked at)."""
+        with app.session() as session:
+            job = load(session, job_id, session.get(User, user_id))
+            content_sha256 = job.content_sha256
+            hide_number = approvals.cover_number_hidden(job, user_id, app.policy)
+
+        def fetch_document() -> bytes:
+            with app.session() as session:
+                return jobs.document_of(session, job_id)
+
+        try:
+            pngs = previews.pages((job_id, content_sha256, hide_number), fetch_document, [], hide_number)
+        except DocumentUnreadable:
+            raise HTTPException(404, "この文書のページは表示できません (the document cannot be rendered)") from None
+        if not 1 <= page <= len(pngs):
+            raise HTTPException(404, f"ページ {page} はありません（全{len(pngs)}ページ）")
+        with app.session() as session:
+            record_view(session, user_id, job_id, content_sha256, page)
+        return Response(pngs[page - 1], media_type="image/png", headers={"Cache-Control": "no-store"})
 
     @api.post("/api/jobs/{job_id}/confirm")
     def confirm_job(job_id: str, body: ConfirmBody, user_id: int = Depends(session_user)):
@@ -61,9 +92,10 @@ def create_api(app) -> FastAPI:
             user = session.get(User, user_id)
             job = load(session, job_id, user, to_read=False)  # the confirmation rules answer 403 themselves
             answer = approvals.confirm(session, job, user, body.number, app.policy)
-            result = approvals.job_json(session, job) if answer.status == 200 else None
+            result = shown(session, job, user_id) if answer.status == 200 else None
         if result is None:
-            return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
+            refusal = {"detail": answer.message_ja} | ({"code": answer.code} if answer.code else {})
+            return JSONResponse(refusal, status_code=answer.status)
         return result
 
     @api.post("/api/jobs/{job_id}/reject")
@@ -72,7 +104,7 @@ def create_api(app) -> FastAPI:
             user = session.get(User, user_id)
             job = load(session, job_id, user, to_read=False)
             answer = approvals.reject(session, job, user, body.reason)
-            result = approvals.job_json(session, job) if answer.status == 200 else None
+            result = shown(session, job, user_id) if answer.status == 200 else None
         if result is None:
             return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
         return result
@@ -93,11 +125,13 @@ def create_api(app) -> FastAPI:
     @api.get("/api/jobs/{job_id}/record.pdf")
     def job_record(job_id: str, user_id: int = Depends(session_user)):
         with app.session() as session:
-            load(session, job_id, session.get(User, user_id))  # the record shows the pages: same access
+            job = load(session, job_id, session.get(User, user_id))  # the record shows the pages: same access
             record = session.scalars(select(Record).where(Record.job_id == job_id)
                                      .order_by(Record.created_at.desc(), Record.id.desc()).limit(1)).first()
             if record is None:
                 raise HTTPException(404, "署名付き記録はまだありません（送信が終わると作られます）")
+            if not approvals.may_see_number(job, user_id, app.policy):  # it names the number dialled
+                raise HTTPException(403, "この送信の確認が済むまで、宛先番号の載った記録は渡せません")
             return Response(record.pdf, media_type="application/pdf",
                             headers={"Content-Disposition": f'attachment; filename="faxgate-{job_id}-{record.state}.pdf"'})
 

@@ -4,6 +4,7 @@ applied to stored jobs, each attempt an audit event."""
 from __future__ import annotations
 
 import hashlib
+import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Callable
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
 from gateway.models import Confirmation, Job, JobBlob, User
+from gateway.page_views import all_pages_seen, pages_seen
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from policies.highlight import auto_mask
 from policies.pages import DocumentUnreadable
@@ -23,9 +25,68 @@ from policies.settings import ScreenSettings
 class Answer:
     status: int
     message_ja: str
+    code: str | None = None  # e.g. confirmation.PAGES_NOT_VIEWED
 
 
-def job_json(session: Session, job: Job, now=None) -> dict:
+def may_see_number(job: Job, user_id: int | None, policy, now=None) -> bool:
+    """The one answer, for every door (API, web, mail), to whether this person may see where the
+    job is to be dialled: see gateway.confirmation.number_shown_to."""
+    return confirmation.number_shown_to(user_id, job.state, given_of(job), binding_of(job), now or utcnow(),
+                                        policy.confirmation_ttl_hours)
+
+
+def cover_number_hidden(job: Job, user_id: int | None, policy) -> bool:
+    """Whether the page previews must black out the number on faxgate's own cover sheet (page 1)."""
+    return jobs.cover_generated(job.rule_results) and not may_see_number(job, user_id, policy)
+
+
+def number_hider(session: Session, job: Job):
+    """A function taking the destination's number, in any way it is written, out of a text."""
+    entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+    forms = confirmation.number_forms(job.e164, job.dial_string)
+    if entry:  # the entry as it is now too: it may have changed since the job was screened
+        forms |= confirmation.number_forms(entry.e164, entry.extension)
+    requested = re.sub(r"\D", "", job.destination_input or "")  # a number or dial string as addressed,
+    if len(requested) >= 6:  # even one that reaches nothing (a speed dial's slot is no number)
+        forms.add(requested)
+    return lambda text: confirmation.hide_number(text, forms)
+
+
+def notice_of(session: Session, job: Job, policy) -> tuple:
+    """The arguments of Notifier.notify for the job's submitter, as it is now: the number only
+    where the submitter may see it (a "please confirm" or "stopped" mail never prints it)."""
+    if may_see_number(job, job.submitter_id, policy):
+        destination, reasons = job.e164 or job.dial_string or job.destination_input, job.reasons or []
+    else:
+        entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+        name = "宛先表にない宛先" if entry is None else "　".join(p for p in (entry.organization, entry.name) if p)
+        destination = f"{name}（番号は表示しません。確認では文書か依頼の番号を入力してください）"
+        reasons = _hidden(job.reasons or [], number_hider(session, job))
+    return job.state, job.submitter_email, job.id, destination, reasons
+
+
+def _hidden(value, hide):
+    if isinstance(value, str):
+        return hide(value)
+    if isinstance(value, list):
+        return [_hidden(item, hide) for item in value]
+    if isinstance(value, dict):
+        return {key: _hidden(item, hide) for key, item in value.items()}
+    return value
+
+
+def job_json(session: Session, job: Job, now=None, *, reveal_number: bool) -> dict:
+    """The job as JSON. Without ``reveal_number`` (see may_see_number) nothing in it gives the
+    destination's number away: the number fields are null and every text has it hidden."""
+    data = _job_json(session, job, now)
+    if reveal_number:
+        return data
+    data = _hidden(data, number_hider(session, job))
+    data["destination"].update(e164=None, dial_string=None, requested=None)
+    return data
+
+
+def _job_json(session: Session, job: Job, now=None) -> dict:
     now = now or utcnow()
     entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
     binding = binding_of(job)
@@ -33,6 +94,7 @@ def job_json(session: Session, job: Job, now=None) -> dict:
     return {
         "id": job.id,
         "state": job.state,
+        "pages": job.pages,
         "created_at": as_utc(job.created_at).isoformat(),
         "submitter": job.submitter_email,
         "department": job.department,
@@ -66,20 +128,26 @@ def job_json(session: Session, job: Job, now=None) -> dict:
     }
 
 
+DESTINATION_CHANGED = "destination_changed"
+
+
 def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Answer:
+    if job.state == "awaiting_confirmation" and jobs.screened_against_the_past(session, job, policy):
+        return _changed_since_screening(session, job, user, entered)
     now = utcnow()
     binding = binding_of(job)
     needs = jobs.needs_of(job, policy)
+    seen = pages_seen(session, user.id, job.id, job.content_sha256)
     decision = confirmation.decide(
         state=job.state, submitter_id=job.submitter_id, job_department=job.department, binding=binding,
         given=given_of(job), person=confirmation.Person(user.id, user.role, user.department, user.privacy_officer),
-        number_ok=bool(job.e164) and confirmation.number_matches(entered, job.e164, job.dial_string),
-        now=now, ttl_hours=policy.confirmation_ttl_hours, needs=needs,
+        number_ok=bool(job.e164 or job.dial_string) and confirmation.number_matches(entered, job.e164, job.dial_string),
+        pages_seen=all_pages_seen(seen, job.pages), now=now, ttl_hours=policy.confirmation_ttl_hours, needs=needs,
     )
     auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, decision.message_ja,
-                    status=decision.status, role=decision.as_role)
+                    status=decision.status, role=decision.as_role, code=decision.code, pages_seen=sorted(seen))
     if decision.status != 200:
-        return Answer(decision.status, decision.message_ja)
+        return Answer(decision.status, decision.message_ja, decision.code)
     job.confirmations.append(Confirmation(
         user_id=user.id, role=decision.as_role, entered=entered[:64], content_sha256=binding.content_sha256,
         e164=binding.e164, entry_version=binding.entry_version, policy_version=binding.policy_version, at=now,
@@ -89,6 +157,22 @@ def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Ans
         job.next_attempt_at = None
         jobs.move(session, job, "approved", f"user:{user.name}", "submitter and approver confirmed the destination")
     return Answer(200, decision.message_ja)
+
+
+def _changed_since_screening(session: Session, job: Job, user: User, entered: str) -> Answer:
+    """The entry changed under a job waiting for confirmation (say an admin corrected its number):
+    no confirmation of the old destination is taken. The job is screened again from the document
+    as submitted; then both people confirm the new number. The old number is a mismatch."""
+    jobs.screen_again(session, job, f"user:{user.name}", "the directory entry or the policy changed: screened again")
+    entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+    is_new = entry is not None and any(confirmation.number_matches(entered, entry.e164, dial)
+                                       for dial in (entry.extension, entry.source_dial))
+    answer = (Answer(409, "宛先表の登録が変わったため、この送信を点検し直しています。点検が終わったら、"
+                          "依頼者から順にもう一度確認してください", DESTINATION_CHANGED) if is_new else
+              Answer(422, "入力した番号が送信先と一致しません。宛先表の登録が変わっています。宛先を確かめてください"))
+    auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, answer.message_ja,
+                    status=answer.status, role=None, code=answer.code)
+    return answer
 
 
 def reject(session: Session, job: Job, user: User, reason: str) -> Answer:

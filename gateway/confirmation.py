@@ -4,6 +4,10 @@ The submitter re-enters the destination first; then approvers other than the sub
 confirmation each, re-enter it blind. Each confirmation is bound to the job's content hash,
 destination, directory entry version and policy version: a change to any voids it.
 
+Both people confirm blind: the number is shown only to someone whose confirmation of it still
+counts, or once the job can never be confirmed again (number_shown_to; hide_number takes it out
+of any text), and only after they have looked at every page (pages_seen).
+
 A job whose findings ask for a privacy officer (see policies.settings, privacy_officer_for)
 is approved only when one of its approvers is a privacy officer; an approver who is not one
 is not asked for a confirmation that would not bring the job closer to approval.
@@ -13,11 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
 
 from directory.dialplan import DialStringError, dial_digits, national_digits
+from gateway.jobstates import CONFIRMATIONS_OVER
 
 
 @dataclass(frozen=True)
@@ -78,25 +84,63 @@ class Decision:
     status: int  # 200 accepted | 403 may not confirm | 409 conflict | 422 number mismatch
     message_ja: str
     as_role: str | None = None
+    code: str | None = None  # a machine-readable reason where the status alone is ambiguous
 
 
-def number_matches(entered: str, e164: str, dial_string: str | None) -> bool:
+PAGES_NOT_VIEWED = "pages_not_viewed"
+
+
+def number_matches(entered: str, e164: str | None, dial_string: str | None) -> bool:
     """Any common way of writing the same number: 03-5432-1111, 0354321111, +81 3 5432 1111,
-    or the dial string itself (0-03-5432-1111)."""
+    or the dial string itself (0-03-5432-1111; for an in-house destination, its extension)."""
     text = entered.strip()
     if text.startswith("+"):
         try:
             parsed = phonenumbers.parse(text, None)
         except phonenumbers.NumberParseException:
             return False
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == e164
+        return bool(e164) and phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == e164
     try:
         digits = dial_digits(text)
     except DialStringError:
         return False
-    national = national_digits(e164) if e164.startswith("+81") else None
-    candidates = {e164[1:], national, re.sub(r"\D", "", dial_string or "")} - {None, ""}
-    return digits in candidates
+    return digits in number_forms(e164, dial_string)
+
+
+def number_forms(e164: str | None, dial_string: str | None) -> set[str]:
+    """The digits of every way the destination is written: E.164 without '+', national, dial string."""
+    national = national_digits(e164) if e164 and e164.startswith("+81") else None
+    return {e164 and e164[1:], national, re.sub(r"\D", "", dial_string or "")} - {None, ""}
+
+
+def number_shown_to(user_id: int | None, state: str, given: list[Given], binding: Binding, now: dt.datetime,
+                    ttl_hours: float) -> bool:
+    """Whether the destination's number may be shown to this person: once nobody can confirm the
+    job any more, or to someone whose own confirmation of this destination still counts (they
+    typed it themselves). Everyone else must re-enter it from the document or the request."""
+    if state in CONFIRMATIONS_OVER:
+        return True
+    return any(g.user_id == user_id for g in valid_confirmations(given, binding, now, ttl_hours))
+
+
+# A run of digits with the separators numbers are written with (also full-width ones).
+_NUMBER_LIKE = re.compile(r"[+＋]?[0-9０-９](?:[-‐－ー()（） ]?[0-9０-９])*")
+_LONG_FORM = 6  # shorter forms (extensions) are hidden only where they stand alone
+
+
+def hide_number(text: str, forms: set[str]) -> str:
+    """``text`` with every way of writing the destination (``forms``: see number_forms) replaced
+    by "＊＊＊": screening reasons, rule results and relay answers quote it. A long form is hidden
+    wherever it stands in a run of digits, and so is a long part of it (5432-1111)."""
+    def names_destination(digits: str) -> bool:
+        return any(digits == form or (len(form) >= _LONG_FORM and (form in digits or (len(digits) >= _LONG_FORM
+                                                                                      and digits in form)))
+                   for form in forms)
+
+    def hidden(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", match.group()))
+        return "＊＊＊" if names_destination(digits) else match.group()
+    return _NUMBER_LIKE.sub(hidden, text)
 
 
 def valid_confirmations(given: list[Given], binding: Binding, now: dt.datetime, ttl_hours: float) -> list[Given]:
@@ -123,6 +167,7 @@ def decide(
     given: list[Given],
     person: Person,
     number_ok: bool,
+    pages_seen: bool,
     now: dt.datetime,
     ttl_hours: float,
     needs: Needs,
@@ -147,6 +192,8 @@ def decide(
         if not outstanding(valid, needs).wants_approver(person.privacy_officer):
             return Decision(409, "この送信には個人情報保護責任者の確認が必要です。ほかの承認者の確認はそろっています")
         as_role = "approver"
+    if not pages_seen:
+        return Decision(409, "確認の前に文書の全ページを表示して見てください", code=PAGES_NOT_VIEWED)
     if not number_ok:
         return Decision(422, "入力した番号が送信先と一致しません。宛先を確かめてください（報告第371号の誤送信防止）")
     return Decision(200, "確認しました", as_role)

@@ -66,6 +66,12 @@ _WARNING = ("このファクスが宛先違いで届いた場合は、内容を�
             "お手数ですが上記の発信元までお電話でお知らせください。")
 
 
+# Where render_cover_sheet prints the destination's number (as dialled nationally, its international
+# form and the dial string), in mm from the page's top left: previews cover it for whoever must still re-enter
+# the number blind (gateway.web.previews).
+NUMBER_AREA_MM = (15.0, 79.0, 195.0, 115.0)
+
+
 def render_cover_sheet(sheet: CoverSheet, template: CoverSheetConfig = CoverSheetConfig()) -> bytes:
     """The cover sheet as a one-page A4 PDF (IPAex Gothic embedded)."""
     d = Drawing()

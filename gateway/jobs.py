@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
+from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation
 from gateway.jobstates import check_transition
 from gateway.models import AuditEvent, Job, JobBlob
@@ -85,10 +86,32 @@ def replace_document(session: Session, job: Job, data: bytes, actor: str, reason
     prepended), before anyone confirmed: from now on the bytes screened, confirmed and relayed.
     The message as received stays as it was; the event keeps both hashes."""
     previous = job.content_sha256
-    session.get(JobBlob, job.id).document = data
+    blob = session.get(JobBlob, job.id)
+    if blob.submitted_document is None:
+        blob.submitted_document = blob.document
+    blob.document = data
     job.content_sha256, job.size = hashlib.sha256(data).hexdigest(), len(data)
     auditlog.append(session, actor, "job.document_replaced", job.id, reason, previous_sha256=previous,
                     sha256=job.content_sha256, size=job.size)
+
+
+def screened_against_the_past(session: Session, job: Job, policy) -> bool:
+    """Whether the job was screened against a directory entry or a policy that has changed since:
+    its destination, cover sheet and confirmations then stand for something that no longer is."""
+    entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
+    return entry is None or entry.version != job.entry_version or job.policy_version != policy.version
+
+
+def screen_again(session: Session, job: Job, actor: str, reason: str) -> None:
+    """Back to the start with the document as submitted (faxgate's cover sheet, naming the old
+    destination, comes off): every confirmation given so far no longer counts, since the new
+    screening binds the job to the new destination (and usually a new cover sheet)."""
+    blob = session.get(JobBlob, job.id)
+    if blob.submitted_document is not None:
+        blob.document, blob.submitted_document = blob.submitted_document, None
+        job.content_sha256, job.size = hashlib.sha256(blob.document).hexdigest(), len(blob.document)
+    job.next_attempt_at = None
+    move(session, job, "received", actor, reason, sha256=job.content_sha256)
 
 
 def cover_generated(rule_results) -> bool:

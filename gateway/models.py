@@ -111,6 +111,9 @@ class JobBlob(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
     message: Mapped[bytes] = mapped_column(LargeBinary)
     document: Mapped[bytes] = mapped_column(LargeBinary)
+    # The document as submitted, once faxgate put its cover sheet in front of it: a new
+    # screening (the destination changed) starts from it, never from the old cover sheet.
+    submitted_document: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RuleResult(Base):

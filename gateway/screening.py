@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
-from directory.dialplan import dial_string_for, extension_for, read_dial_string
+from directory.dialplan import dial_string_for, in_house_extension, read_dial_string
 from directory.profile import PbxProfile
 from gateway.addressing import DestinationRequest
 from gateway.policy import Policy
@@ -162,8 +162,7 @@ def entry_not_stale(subject: Subject, tools: Tools) -> Hit | None:
 def internal_uses_extension(subject: Subject, tools: Tools) -> Hit | None:
     """In-house destinations are dialled by extension, never through the public network."""
     entry = subject.entry
-    extension = entry.extension if entry.kind == "internal" else None
-    extension = extension or (subject.e164 and extension_for(subject.e164, tools.profile))
+    extension = in_house_extension(entry.kind, entry.extension, subject.e164, tools.profile)
     if extension:
         subject.dial_string = extension
     elif entry.kind == "internal":

@@ -11,7 +11,7 @@ import time
 import structlog
 from sqlalchemy import func, select, update
 
-from directory.dialplan import national_digits
+from directory.dialplan import in_house_extension, national_digits
 from directory.schema import DirectoryEntry
 from gateway import approvals, auditlog, confirmation, incident_actions, incidents, jobs, report_follower
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
@@ -124,7 +124,7 @@ class Worker:
             job.policy_version = self.app.policy.version
             jobs.move(session, job, outcome.state, ACTOR, "; ".join(r["code"] for r in outcome.reasons),
                       rules=[f"{r.rule}:{r.outcome}" for r in outcome.records])
-            notice = (outcome.state, job.submitter_email, job_id, job.e164 or job.destination_input, outcome.reasons)
+            notice = approvals.notice_of(session, job, self.app.policy)
         self.app.metrics.screening_seconds.observe(time.monotonic() - started)
         self.app.notifier.notify(*notice)
         log.info("screened", job=job_id, state=outcome.state, reasons=[r["code"] for r in outcome.reasons])
@@ -141,9 +141,12 @@ class Worker:
                 job = session.get(Job, job_id)
                 if job.state != "approved":
                     continue
+                if jobs.screened_against_the_past(session, job, self.app.policy):
+                    jobs.screen_again(session, job, ACTOR, "the directory entry or the policy changed after approval")
+                    continue
                 if not self._still_approved(session, job, now):
                     jobs.move(session, job, "awaiting_confirmation", ACTOR,
-                              "the job, its directory entry or the policy changed after approval: confirm again")
+                              "a confirmation no longer counts (the job changed or it expired): confirm again")
                     continue
                 if not jobs.claim(session, job_id, "approved", "sending", ACTOR):
                     continue
@@ -155,22 +158,26 @@ class Worker:
 
     def _still_approved(self, session, job: Job, now: dt.datetime) -> bool:
         entry = session.get(DirectoryEntry, job.entry_id) if job.entry_id else None
-        if entry is None or entry.version != job.entry_version or entry.status != "active" or entry.pending_change_id:
-            return False
-        if job.policy_version != self.app.policy.version:
+        if entry is None or entry.status != "active" or entry.pending_change_id:
             return False
         policy = self.app.policy
         return confirmation.is_approved(given_of(job), binding_of(job), now, policy.confirmation_ttl_hours, jobs.needs_of(job, policy))
 
     def _request(self, session, job: Job) -> RelayRequest:
-        number = {"e164": job.e164, "national": national_digits(job.e164),
-                  "dial_string": (job.dial_string or "").replace("-", "")}[self.app.config.relay.number_format]
-        return RelayRequest(job_id=job.id, number=number, dial_string=(job.dial_string or "").replace("-", ""),
+        entry = session.get(DirectoryEntry, job.entry_id)
+        # In-house: the extension, whatever number_format says (and an entry may have no outside number).
+        extension = in_house_extension(entry.kind, entry.extension, job.e164, self.app.profile)
+        dial_string = (extension or job.dial_string or "").replace("-", "")
+        if extension:
+            number = extension
+        else:
+            number = {"e164": job.e164, "national": national_digits(job.e164),
+                      "dial_string": dial_string}[self.app.config.relay.number_format]
+        return RelayRequest(job_id=job.id, number=number, dial_string=dial_string,
                             document=jobs.document_of(session, job.id), filename=job.filename,
                             content_type=job.content_type, sender=job.submitter_email)
 
     def _deliver(self, job_id: str, request: RelayRequest) -> None:
-        reasons: list[dict] = []
         try:
             receipt = self.app.relay.send(request)
         except TemporaryRelayError as exc:
@@ -200,11 +207,10 @@ class Worker:
                 session.execute(update(DirectoryEntry).where(DirectoryEntry.id == job.entry_id)
                                 .values(last_used=dt.date.today()).execution_options(synchronize_session=False))
             else:
-                reasons = [{"rule": "relay", "code": "relay_failed", "action": "fail",
-                            "message_ja": "ファクスサーバーが受け付けませんでした", "message_en": detail}]
-                job.reasons = reasons
+                job.reasons = [{"rule": "relay", "code": "relay_failed", "action": "fail",
+                                "message_ja": "ファクスサーバーが受け付けませんでした", "message_en": detail}]
                 jobs.move(session, job, "failed", ACTOR, detail)
-            notice = (job.state, job.submitter_email, job_id, job.e164 or "", reasons)
+            notice = approvals.notice_of(session, job, policy)
         self.app.metrics.relay_results.inc(state)
         if notice[0] in ("sent", "failed"):
             self.app.notifier.notify(*notice)
@@ -226,7 +232,10 @@ class Worker:
             if job is None:
                 return False
             structlog.contextvars.bind_contextvars(job=job.id)
-            facts_json, ended_at, state = approvals.job_json(session, job), as_utc(job.updated_at), job.state
+            # The signed record is evidence of where the fax was dialled: it names the number
+            # (the API hands it only to those who may see it, see gateway.api).
+            facts_json = approvals.job_json(session, job, reveal_number=True)
+            ended_at, state = as_utc(job.updated_at), job.state
             confirmations = [ConfirmationFact(c.user.name, c.role, as_utc(c.at), c.entered, True) for c in job.confirmations]
             document = jobs.document_of(session, job.id)
         try:
@@ -295,6 +304,14 @@ class Worker:
 
     # -- expiry
 
+    def screen_changed(self) -> None:
+        """Jobs waiting for confirmation whose directory entry or policy changed are screened
+        again at once, so nobody is asked to confirm a destination that no longer is."""
+        with self.app.session() as session:
+            for job in session.scalars(select(Job).where(Job.state == "awaiting_confirmation")):
+                if jobs.screened_against_the_past(session, job, self.app.policy):
+                    jobs.screen_again(session, job, ACTOR, "the directory entry or the policy changed")
+
     def expire(self) -> None:
         limit = utcnow() - dt.timedelta(hours=self.app.policy.job_ttl_hours)
         with self.app.session() as session:
@@ -321,6 +338,7 @@ class Worker:
                     busy |= step()
                 structlog.contextvars.clear_contextvars()
                 if not screen_only and time.monotonic() > next_expiry:
+                    self.screen_changed()
                     self.expire()
                     self.checkpoint_if_due()
                     incident_actions.send_reminders(self.app)

@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
+import httpx
 from aiosmtpd.controller import Controller
 
 from directory import changes
 from directory.addressbook import read_book
 from directory.importer import plan_import
-from directory.schema import utcnow
+from directory.schema import DirectoryEntry, utcnow
 from directory.store import ImportResult, apply_import
+from gateway import approvals
 from gateway.app import App
+from gateway.page_views import record_view
 from gateway.config import Config, DatabaseConfig, HttpConfig, MailConfig, PolicyConfig, RelayConfig, SmtpConfig
 from gateway.records_config import CA_FILE, CERT_FILE, KEY_FILE, RecordsConfig
 from gateway.signing import init_ca
@@ -223,3 +226,34 @@ def race(workers, step: str) -> None:
         thread.start()
     for thread in threads:
         thread.join(120)
+
+
+def view_every_page(client: httpx.Client, job_id: str) -> None:
+    """What a person does before confirming through the API: fetch every page of the job (when
+    they may see it at all: someone who may not is refused by the confirmation itself)."""
+    job = client.get(f"/api/jobs/{job_id}")
+    pages = job.json()["pages"] or 0 if job.status_code == 200 else 0
+    for page in range(1, pages + 1):
+        assert client.get(f"/api/jobs/{job_id}/pages/{page}.png").status_code == 200
+
+
+def confirm_by_api(client: httpx.Client, job_id: str, number: str) -> httpx.Response:
+    """`POST /api/jobs/{id}/confirm` after looking at every page, as the rules ask."""
+    view_every_page(client, job_id)
+    return client.post(f"/api/jobs/{job_id}/confirm", json={"number": number})
+
+
+def confirm_after_viewing(session, job, user, number: str, policy) -> approvals.Answer:
+    """approvals.confirm by someone who has looked at every page (as the web or API records it)."""
+    for page in range(1, (job.pages or 0) + 1):
+        record_view(session, user.id, job.id, job.content_sha256, page)
+    session.flush()
+    return approvals.confirm(session, job, user, number, policy)
+
+
+def add_extension_only_entry(app, slot=5, extension="5678") -> None:
+    """An in-house destination the directory knows by its extension alone (no outside number)."""
+    with app.session() as session:
+        session.add(DirectoryEntry(slot=slot, name="会計課", organization="世田谷区", kind="internal", e164=None,
+                                   extension=extension, status="active", last_used=dt.date.today(),
+                                   verified_on=dt.date.today()))

@@ -26,9 +26,11 @@ def given(person: Person, role: str = "approver", binding: Binding = BINDING, at
 SUBMITTED = [given(SUBMITTER, "submitter")]
 
 
-def decide(person: Person, prior: list[Given], needs: Needs, number_ok: bool = True) -> confirmation.Decision:
+def decide(person: Person, prior: list[Given], needs: Needs, number_ok: bool = True,
+           pages_seen: bool = True) -> confirmation.Decision:
     return confirmation.decide(state="awaiting_confirmation", submitter_id=1, job_department=DEPARTMENT, binding=BINDING,
-                               given=prior, person=person, number_ok=number_ok, now=T0, ttl_hours=24, needs=needs)
+                               given=prior, person=person, number_ok=number_ok, pages_seen=pages_seen, now=T0,
+                               ttl_hours=24, needs=needs)
 
 
 def approved(prior: list[Given], needs: Needs, now: dt.datetime = T0) -> bool:
@@ -82,3 +84,42 @@ def test_what_is_outstanding():
     after = confirmation.outstanding(SUBMITTED + [given(OFFICER)], needs)
     assert after == confirmation.Outstanding(False, 1, False) and after.wants_approver(False)
     assert confirmation.outstanding(SUBMITTED + [given(OFFICER), given(APPROVER)], needs).nothing
+
+
+def test_nobody_confirms_before_looking_at_every_page():
+    needs = Needs(1)
+    for person, prior in ((SUBMITTER, []), (APPROVER, SUBMITTED)):
+        refused = decide(person, prior, needs, pages_seen=False)
+        assert (refused.status, refused.code) == (409, confirmation.PAGES_NOT_VIEWED)
+        assert decide(person, prior, needs, pages_seen=True).status == 200
+    assert decide(SUBMITTER, [], needs, number_ok=False, pages_seen=False).status == 409, \
+        "the pages come first: a wrong number tells nothing before they are seen"
+
+
+def test_the_number_is_shown_only_to_who_confirmed_it_or_once_no_one_can():
+    def shown(person: Person, state: str, prior: list[Given], binding: Binding = BINDING, hours: float = 0) -> bool:
+        return confirmation.number_shown_to(person.user_id, state, prior, binding, T0 + dt.timedelta(hours=hours), 24)
+    for state in ("received", "screening", "blocked", "awaiting_confirmation", "approved", "sending"):
+        assert not shown(SUBMITTER, state, []) and not shown(APPROVER, state, SUBMITTED)
+        assert shown(SUBMITTER, state, SUBMITTED), "the submitter typed it"
+    for state in ("sent", "failed", "rejected", "expired", "delivery_unknown"):
+        assert shown(APPROVER, state, [])
+    changed = Binding("sha", "+81354329999", 2, "policy-1")
+    assert not shown(SUBMITTER, "awaiting_confirmation", SUBMITTED, binding=changed), "a new number is not the one typed"
+    assert not shown(SUBMITTER, "awaiting_confirmation", SUBMITTED, hours=25), "an expired confirmation asks again"
+
+
+def test_every_way_of_writing_the_number_is_hidden_from_texts():
+    forms = confirmation.number_forms("+81354321111", "0-03-5432-1111") | confirmation.number_forms(None, "4321")
+    for text, left in (("表紙の番号 03-5432-1111 と送信先 0354321112 が違います", "表紙の番号 ＊＊＊ と送信先 0354321112 が違います"),
+                       ("FAX=+81354321111@fax.example.jp", "FAX=＊＊＊@fax.example.jp"),
+                       ("dial 0-03-5432-1111", "dial ＊＊＊"), ("＋８１ ３ ５４３２ １１１１ へ", "＊＊＊ へ"),
+                       ("(03)5432-1111", "(＊＊＊"), ("5432-1111", "＊＊＊"), ("内線4321", "内線＊＊＊")):
+        assert confirmation.hide_number(text, forms) == left
+    assert "0354321112" in confirmation.hide_number("表紙の番号 0354321112", forms), "another number stays"
+    assert confirmation.hide_number("2026-12-02 に 3 ページ", forms) == "2026-12-02 に 3 ページ"
+
+
+def test_an_extension_is_a_number_that_can_be_re_entered():
+    assert confirmation.number_matches("4321", None, "4321") and confirmation.number_matches("43-21", None, "4321")
+    assert not confirmation.number_matches("+81354321111", None, "4321") and not confirmation.number_matches("4322", None, "4321")

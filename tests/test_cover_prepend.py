@@ -23,7 +23,7 @@ from policies.ocr import OcrSettings, prepare, read_words
 from policies.pages import DocumentUnreadable, load_document
 from policies.prepend import prepend_pdf_page, prepend_tiff_page
 from tests import docgen
-from tests.harness import fax_message, queued_id, submit, wait_state
+from tests.harness import confirm_by_api, fax_message, queued_id, submit, wait_state
 from tests.test_coversheet import NUMBER_PT, NUMBER_STROKE_PX, read_digits, text_box
 from tests.test_gateway_e2e import api, world  # noqa: F401  (the gateway fixture and its API client)
 from tests.test_records import text_of
@@ -53,8 +53,8 @@ def staff_browser(app, gateway):
 
 def confirm_and_relay(world, job_id: str) -> bytes:
     app, gateway, tokens, fax, _ = world
-    assert api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "03-5432-1111"}).status_code == 200
-    assert api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 200
+    assert confirm_by_api(api(gateway, tokens["sato"]), job_id, "03-5432-1111").status_code == 200
+    assert confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0354321111").status_code == 200
     assert wait_state(app, job_id, {"sent"}) == "sent"
     [relayed] = fax.wait_for(1)
     return relayed.attachment()
@@ -95,7 +95,8 @@ def test_pdf_job_is_sent_with_the_cover_sheet_as_page_one_and_exactly_the_bound_
     assert digest == document["sha256"] and bound_hashes(app, job_id) == {digest}, "relayed = confirmed bytes"
     assert original_attachment(app, job_id) == submitted, "the message as received is untouched"
 
-    with Image.open(io.BytesIO(first_preview.content)) as preview:
+    sent_preview = previews.get(f"/jobs/{job_id}/pages/1.png")  # the number was hidden until confirmed
+    with Image.open(io.BytesIO(sent_preview.content)) as preview:
         preview_pixels = preview.convert("1").tobytes()
     assert preview_pixels == load_document(relayed).pages[0].bilevel().tobytes(), "the first preview is the sheet relayed"
 

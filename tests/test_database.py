@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from gateway import approvals, auditlog, db
+from gateway import auditlog, db
 from gateway.app import App
 from gateway.config import DatabaseConfig
 from gateway.models import Job, User
@@ -21,7 +21,7 @@ from gateway.serve import BackgroundGateway
 from gateway.worker import Worker
 from tests import docgen
 from tests.conftest import FIXTURES
-from tests.harness import SmtpSink, fax_message, make_config, queued_id, race, seed, submit, wait_state
+from tests.harness import SmtpSink, confirm_after_viewing, fax_message, make_config, queued_id, race, seed, submit, wait_state
 
 
 def test_migrations_match_the_models(tmp_path):
@@ -100,7 +100,7 @@ def test_gateway_on_postgresql_two_workers_send_each_fax_once(postgres_url, tmp_
                 job = session.get(Job, job_id)
                 for name in ("sato", "suzuki"):
                     user = session.query(User).filter_by(name=name).one()
-                    assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 200
+                    assert confirm_after_viewing(session, job, user, "0354321111", app.policy).status == 200
         race(workers, "relay_one")
         fax.wait_for(len(job_ids))
         assert sorted(m.message["Message-ID"] for m in fax.received) == sorted(f"<{j}@fax.example.jp>" for j in job_ids)

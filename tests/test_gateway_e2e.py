@@ -21,6 +21,7 @@ from gateway.serve import BackgroundGateway
 from tests import docgen
 from tests.harness import (
     DOMAIN,
+    confirm_by_api,
     fax_message,
     make_config,
     queued_id,
@@ -55,17 +56,18 @@ def test_clean_job_is_confirmed_by_two_people_and_relayed_exactly(world):
 
     submitter, approver = api(gateway, tokens["sato"]), api(gateway, tokens["suzuki"])
     job = submitter.get(f"/api/jobs/{job_id}").json()
-    assert job["destination"]["e164"] == "+81354321111"
-    assert job["destination"]["dial_string"] == "0-03-5432-1111"
+    assert job["destination"]["e164"] is None and job["destination"]["dial_string"] is None, "blind re-entry"
     assert job["destination"]["entry"]["slot"] == 1
     assert job["findings"] == [] and job["reasons"] == []
 
-    assert approver.post(f"/api/jobs/{job_id}/confirm", json={"number": "03-5432-1111"}).status_code == 409, \
+    assert confirm_by_api(approver, job_id, "03-5432-1111").status_code == 409, \
         "the submitter confirms first"
-    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "03-5432-1112"}).status_code == 422
-    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "03 5432 1111"}).status_code == 200
-    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 409
-    answer = approver.post(f"/api/jobs/{job_id}/confirm", json={"number": "+81 3-5432-1111"})
+    assert confirm_by_api(submitter, job_id, "03-5432-1112").status_code == 422
+    confirmed = confirm_by_api(submitter, job_id, "03 5432 1111")
+    assert confirmed.status_code == 200 and confirmed.json()["destination"]["dial_string"] == "0-03-5432-1111"
+    assert approver.get(f"/api/jobs/{job_id}").json()["destination"]["e164"] is None, "not until they confirm"
+    assert confirm_by_api(submitter, job_id, "0354321111").status_code == 409
+    answer = confirm_by_api(approver, job_id, "+81 3-5432-1111")
     assert answer.status_code == 200 and answer.json()["state"] in ("approved", "sending", "sent")
 
     assert wait_state(app, job_id, {"sent"}) == "sent"
@@ -90,7 +92,7 @@ def test_not_in_directory_is_blocked_and_the_submitter_told(world):
     assert "宛先表" in job["reasons"][0]["message_ja"]
     [notice] = mail.wait_for(1)
     assert "止めました" in notice.message["Subject"] and "宛先表" in notice.message.get_body().get_content()
-    assert api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0398765432"}).status_code == 409
+    assert confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0398765432").status_code == 409
 
 
 @pytest.mark.parametrize(
@@ -118,8 +120,13 @@ def test_internal_destination_uses_the_extension(world):
     app, gateway, tokens, fax, mail = world
     job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN), to=f"sd-4@{DOMAIN}")))
     wait_state(app, job_id, {"awaiting_confirmation"})
-    job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
-    assert job["destination"]["dial_string"] == "1234"
+    submitter = api(gateway, tokens["sato"])
+    assert submitter.get(f"/api/jobs/{job_id}").json()["destination"]["dial_string"] is None, "blind re-entry"
+    confirmed = confirm_by_api(submitter, job_id, "1234")  # an in-house destination: its extension
+    assert confirmed.status_code == 200 and confirmed.json()["destination"]["dial_string"] == "1234"
+    assert confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "1234").status_code == 200
+    [relayed] = fax.wait_for(1)
+    assert relayed.rcpt_tos == ["FAX=1234@faxserver.example.jp"], "the extension, not the public number"
 
 
 def test_personal_data_on_the_page_blocks(world):
@@ -140,13 +147,13 @@ def test_self_approval_and_other_departments_are_refused(world):
     job_id = queued_id(submit(gateway.smtp_port, message))
     wait_state(app, job_id, {"awaiting_confirmation"})
     own = api(gateway, tokens["tanaka"])
-    assert own.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 200
-    assert own.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 409
+    assert confirm_by_api(own, job_id, "0354321111").status_code == 200
+    assert confirm_by_api(own, job_id, "0354321111").status_code == 409
     other_department = api(gateway, tokens["kato"])
-    assert other_department.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 403
+    assert confirm_by_api(other_department, job_id, "0354321111").status_code == 403
     assert other_department.get(f"/api/jobs/{job_id}").status_code == 403
     staff = api(gateway, tokens["sato"])
-    assert staff.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 403
+    assert confirm_by_api(staff, job_id, "0354321111").status_code == 403
     assert api(gateway, "fgt_not-a-token").get(f"/api/jobs/{job_id}").status_code == 401
     rejected = api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/reject", json={"reason": "宛先違い"})
     assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
@@ -160,8 +167,8 @@ def test_fax_server_down_then_back_retries_and_sends_once(world):
     fax.stop()
     job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN))))
     wait_state(app, job_id, {"awaiting_confirmation"})
-    api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
-    api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    confirm_by_api(api(gateway, tokens["sato"]), job_id, "0354321111")
+    confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0354321111")
     deadline = time.monotonic() + 20
     while True:
         with app.session() as session:
@@ -182,8 +189,8 @@ def test_fax_server_refusing_gives_up_and_tells_the_submitter(world):
     fax.handler.refuse = "451 4.3.0 busy"
     job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN))))
     wait_state(app, job_id, {"awaiting_confirmation"})
-    api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
-    api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    confirm_by_api(api(gateway, tokens["sato"]), job_id, "0354321111")
+    confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0354321111")
     assert wait_state(app, job_id, {"failed"}) == "failed"
     with app.session() as session:
         assert session.get(Job, job_id).attempts == 3
@@ -235,8 +242,8 @@ def test_sent_job_gets_a_signed_record_that_verifies(world, tmp_path):
     wait_state(app, job_id, {"awaiting_confirmation"})
     submitter = api(gateway, tokens["sato"])
     assert submitter.get(f"/api/jobs/{job_id}/record.pdf").status_code == 404
-    submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
-    api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    confirm_by_api(submitter, job_id, "0354321111")
+    confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0354321111")
     wait_state(app, job_id, {"sent"})
     deadline = time.monotonic() + 30
     while (answer := submitter.get(f"/api/jobs/{job_id}/record.pdf")).status_code == 404:
@@ -270,7 +277,8 @@ def test_cover_sheet_naming_another_number_blocks(world):
     wait_state(app, job_id, {"blocked"})
     job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
     assert [r["code"] for r in job["reasons"]] == ["cover_number_mismatch"]
-    assert "03-5432-1112" in job["reasons"][0]["message_ja"] and "03-5432-1111" in job["reasons"][0]["message_ja"]
+    # The number on the sheet is on the page anyway; the number dialled stays hidden (blind re-entry).
+    assert "03-5432-1112" in job["reasons"][0]["message_ja"] and "03-5432-1111" not in job["reasons"][0]["message_ja"]
 
 
 def test_sensitive_data_with_no_identifiable_person_needs_one_more_approver(world):
@@ -282,10 +290,10 @@ def test_sensitive_data_with_no_identifiable_person_needs_one_more_approver(worl
     job = submitter.get(f"/api/jobs/{job_id}").json()
     assert job["extra_approvers"] == 1
     assert {(f["category"], f["masked"]) for f in job["findings"]} == {("name", True), ("health", False)}
-    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 200
-    first = api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    assert confirm_by_api(submitter, job_id, "0354321111").status_code == 200
+    first = confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0354321111")
     assert first.status_code == 200 and first.json()["state"] == "awaiting_confirmation", "one approver is not enough"
-    second = api(gateway, tokens["ito"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    second = confirm_by_api(api(gateway, tokens["ito"]), job_id, "0354321111")
     assert second.status_code == 200 and second.json()["state"] in ("approved", "sending", "sent")
     assert wait_state(app, job_id, {"sent"}) == "sent"
 

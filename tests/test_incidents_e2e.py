@@ -26,7 +26,7 @@ from gateway.models import Incident, Job, Record
 from gateway.serve import BackgroundGateway
 from gateway.users import add_user, new_token
 from tests import docgen
-from tests.harness import DOMAIN, SmtpSink, fax_message, make_config, queued_id, seed, submit, wait_state
+from tests.harness import DOMAIN, SmtpSink, confirm_by_api, fax_message, make_config, queued_id, seed, submit, wait_state
 from tests.hylafax_server import hylafax_queue, hylafax_server  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures" / "delivery_reports"
@@ -71,8 +71,8 @@ def api(gateway, token: str) -> httpx.Client:
 def send_confirmed(app, gateway, tokens, document: bytes) -> str:
     job_id = queued_id(submit(gateway.smtp_port, fax_message(document)))
     assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
-    assert api(gateway, tokens["sato"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 200
-    assert api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 200
+    assert confirm_by_api(api(gateway, tokens["sato"]), job_id, "0354321111").status_code == 200
+    assert confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0354321111").status_code == 200
     assert wait_state(app, job_id, {"sent"}) == "sent"
     return job_id
 

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from gateway import approvals
 from gateway.models import Incident, Job, User
 from gateway.worker import Worker
+from tests.harness import confirm_after_viewing
 from tests.web_support import PERSONAL_PAGES, csrf_token, page_csrf, signed_in, stored_job, web_only
 
 ALLOWING = 'version = "t"\n[personal_data.categories]\nbirth_date = "allow"\nhealth = "allow"\n'
@@ -29,7 +29,7 @@ def sent_job(app) -> str:
     for name in ("sato", "suzuki"):  # confirmed through the same rules as the confirmation pages
         with app.session() as session:
             user = session.scalars(select(User).where(User.name == name)).one()
-            assert approvals.confirm(session, session.get(Job, job_id), user, "0354321111", app.policy).status == 200
+            assert confirm_after_viewing(session, session.get(Job, job_id), user, "0354321111", app.policy).status == 200
     assert Worker(app).relay_one()
     with app.session() as session:
         assert session.get(Job, job_id).state == "sent"

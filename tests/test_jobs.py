@@ -19,7 +19,8 @@ from gateway.jobstates import TRANSITIONS, TransitionRefused, check_transition
 from gateway.models import Confirmation, Job, User
 from gateway.worker import Worker
 from tests import docgen
-from tests.harness import DOMAIN, SmtpSink, make_config, race, seed
+from tests.harness import DOMAIN, SmtpSink, add_extension_only_entry, confirm_after_viewing, make_config, race, seed
+from tests.hylafax_server import hylafax_queue, hylafax_server  # noqa: F401
 
 CLEAN = [[(20, 20, "送付のご案内", 16)]]
 
@@ -41,14 +42,17 @@ def app(tmp_path, fax):
 
 
 def stored_job(app, state="received", recipient=f"FAX=+81354321111@{DOMAIN}") -> str:
+    """A job as the intake stores it; a speed dial (sd-N@) carries no number of its own."""
     document = docgen.text_pdf(CLEAN)
     with app.session() as session:
         user = session.query(User).filter_by(name="sato").one()
         [job_id] = jobs.create_jobs(session, [dict(
             message=b"raw", document=document, actor="test", submitter_id=user.id,
             submitter_email=user.email, department=user.department, identity_source="test", device="test",
-            client_address="127.0.0.1", envelope_from=user.email, recipient=recipient, destination_kind="e164",
-            destination_input=recipient.split("@")[0], e164="+81354321111", content_sha256=hashlib.sha256(document).hexdigest(),
+            client_address="127.0.0.1", envelope_from=user.email, recipient=recipient,
+            destination_kind="speed_dial" if recipient.startswith("sd-") else "e164",
+            destination_input=recipient.split("@")[0], e164=None if recipient.startswith("sd-") else "+81354321111",
+            content_sha256=hashlib.sha256(document).hexdigest(),
             content_type="application/pdf", filename="a.pdf", size=len(document),
         )])
     if state != "received":
@@ -57,9 +61,8 @@ def stored_job(app, state="received", recipient=f"FAX=+81354321111@{DOMAIN}") ->
     return job_id
 
 
-def approve(app, job_id):
+def approve(app, job_id, number="0354321111"):
     """Screen and confirm through the real rules, as the API would."""
-    from gateway import approvals
 
     worker = Worker(app)
     assert worker.screen_one()
@@ -68,7 +71,7 @@ def approve(app, job_id):
         assert job.state == "awaiting_confirmation", job.reasons
         for name in ("sato", "suzuki"):
             user = session.query(User).filter_by(name=name).one()
-            assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 200
+            assert confirm_after_viewing(session, job, user, number, app.policy).status == 200
         assert job.state == "approved"
 
 
@@ -131,12 +134,59 @@ def test_approval_is_void_when_the_directory_entry_changes(app, fax):
         change_entry(session, 1, "admin", app.profile, name="子ども家庭支援係（新）")
     assert Worker(app).relay_one() is False
     with app.session() as session:
-        assert session.get(Job, job_id).state == "awaiting_confirmation"
+        assert session.get(Job, job_id).state == "received", "screened again against the entry as it is now"
+    assert fax.received == []
+
+
+def confirm_as(app, job_id, name, number):
+    with app.session() as session:
+        user = session.query(User).filter_by(name=name).one()
+        return confirm_after_viewing(session, session.get(Job, job_id), user, number, app.policy)
+
+
+def test_a_number_changed_between_the_two_confirmations_voids_the_first_cleanly(app, fax):
+    """Issue 12, 6: the approver could confirm the old number (200), the worker sent the job back
+    and every confirmation after that answered 409 until the job expired."""
+    from directory.store import change_entry
+
+    job_id = stored_job(app, recipient=f"sd-1@{DOMAIN}")
+    assert Worker(app).screen_one()
+    assert confirm_as(app, job_id, "sato", "0354321111").status == 200
+    with app.session() as session:  # an administrator corrects the entry's number
+        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today(),
+                     verified_by="admin")
+    old = confirm_as(app, job_id, "suzuki", "0354321111")
+    assert old.status == 422, "the old number is refused"
+    with app.session() as session:
+        assert session.get(Job, job_id).state == "received", "screened again for the new number"
+    assert Worker(app).screen_one()
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        assert (job.state, job.e164) == ("awaiting_confirmation", "+81354321119"), job.reasons
+    assert confirm_as(app, job_id, "suzuki", "0354321119").status == 409, "the submitter's old confirmation is void"
+    assert confirm_as(app, job_id, "sato", "0354321111").status == 422
+    assert confirm_as(app, job_id, "sato", "03-5432-1119").status == 200
+    assert confirm_as(app, job_id, "suzuki", "0354321111").status == 422
+    assert confirm_as(app, job_id, "suzuki", "+81 3 5432 1119").status == 200
+    assert Worker(app).relay_one()
+    [message] = fax.wait_for(1)
+    assert message.rcpt_tos == ["FAX=+81354321119@faxserver.example.jp"]
+
+
+def test_the_new_number_is_not_taken_while_the_job_is_screened_again(app, fax):
+    from directory.store import change_entry
+
+    job_id = stored_job(app, recipient=f"sd-1@{DOMAIN}")
+    assert Worker(app).screen_one()
+    with app.session() as session:
+        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today())
+    answer = confirm_as(app, job_id, "sato", "03-5432-1119")
+    assert (answer.status, answer.code) == (409, "destination_changed")
+    assert confirm_as(app, job_id, "sato", "03-5432-1119").status == 409, "not before the new screening"
     assert fax.received == []
 
 
 def test_held_job_cannot_be_approved(app):
-    from gateway import approvals
 
     job_id = stored_job(app)
     with app.session() as session:
@@ -144,24 +194,23 @@ def test_held_job_cannot_be_approved(app):
     with app.session() as session:
         job = session.get(Job, job_id)
         user = session.query(User).filter_by(name="sato").one()
-        assert approvals.confirm(session, job, user, "0354321111", app.policy).status == 409
+        assert confirm_after_viewing(session, job, user, "0354321111", app.policy).status == 409
 
 
 def test_expired_confirmations_do_not_count(app):
-    from gateway import approvals
 
     job_id = stored_job(app)
     Worker(app).screen_one()
     with app.session() as session:
         job = session.get(Job, job_id)
         sato = session.query(User).filter_by(name="sato").one()
-        assert approvals.confirm(session, job, sato, "0354321111", app.policy).status == 200
+        assert confirm_after_viewing(session, job, sato, "0354321111", app.policy).status == 200
     with app.session() as session:
         session.execute(text("UPDATE confirmations SET at = :t"), {"t": dt.datetime(2020, 1, 1)})
     with app.session() as session:
         job = session.get(Job, job_id)
         suzuki = session.query(User).filter_by(name="suzuki").one()
-        assert approvals.confirm(session, job, suzuki, "0354321111", app.policy).status == 409
+        assert confirm_after_viewing(session, job, suzuki, "0354321111", app.policy).status == 409
         assert session.query(Confirmation).count() == 1
 
 
@@ -208,6 +257,42 @@ def test_relay_number_format(tmp_path, fax, number_format, number):
     mail.stop()
 
 
+@pytest.mark.parametrize("number_format", ["e164", "national", "dial_string"])
+@pytest.mark.parametrize("slot,extension", [(4, "1234"), (5, "5678")])  # with an outside number, and without
+def test_in_house_destinations_are_relayed_to_their_extension(tmp_path, fax, number_format, slot, extension):
+    mail = SmtpSink().start()
+    config = make_config(tmp_path, fax.port, mail.port)
+    app = App(dataclasses.replace(config, relay=dataclasses.replace(config.relay, number_format=number_format)))
+    seed(app)
+    add_extension_only_entry(app)
+    job_id = stored_job(app, recipient=f"sd-{slot}@{DOMAIN}")
+    approve(app, job_id, number=extension)  # the extension is what both people re-enter
+    assert Worker(app).relay_one()
+    [message] = fax.wait_for(1)
+    assert message.rcpt_tos == [f"FAX={extension}@faxserver.example.jp"], "never through the public network"
+    with app.session() as session:
+        assert session.get(Job, job_id).state == "sent"
+    mail.stop()
+
+
+def test_hylafax_dials_the_extension_of_an_in_house_destination(tmp_path, fax, hylafax_queue):
+    mail = SmtpSink().start()
+    config = make_config(tmp_path, fax.port, mail.port)
+    app = App(dataclasses.replace(config, relay=dataclasses.replace(
+        config.relay, url=f"hylafax://{hylafax_queue.host}:{hylafax_queue.port}")))
+    seed(app)
+    add_extension_only_entry(app)
+    job_id = stored_job(app, recipient=f"sd-5@{DOMAIN}")
+    approve(app, job_id, number="5678")
+    assert Worker(app).relay_one()
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        assert job.state == "sent", job.reasons
+        receipt = job.relay_receipt
+    assert hylafax_queue.job(receipt)["dial_string"] == "5678"
+    mail.stop()
+
+
 def test_a_person_resolves_delivery_unknown_from_the_cli(app, fax, tmp_path):
     job_id = stored_job(app)
     approve(app, job_id)
@@ -228,3 +313,35 @@ def test_a_person_resolves_delivery_unknown_from_the_cli(app, fax, tmp_path):
         assert (event.actor, event.reason) == ("admin-a", "送信ログで確認")
     again = _faxgate(config, "jobs", "resolve", job_id, "--outcome", "failed", "--note", "x")
     assert again.returncode == 1 and "送達不明ではありません" in again.stderr
+
+
+def test_a_dial_string_that_reaches_nothing_is_hidden_too(app):
+    from gateway import approvals
+
+    job_id = stored_job(app, recipient=f"DIAL=03-5432-1111@{DOMAIN}")  # no outside-line code: never dialled
+    assert Worker(app).screen_one()
+    with app.session() as session:
+        job = session.get(Job, job_id)
+        assert job.state == "blocked" and job.reasons
+        hidden = json.dumps(approvals.job_json(session, job, reveal_number=False), ensure_ascii=False)
+        shown = json.dumps(approvals.job_json(session, job, reveal_number=True), ensure_ascii=False)
+        sato = session.query(User).filter_by(name="sato").one()
+        assert not approvals.may_see_number(job, sato.id, app.policy), "a stopped job may still be confirmed later"
+    assert "5432" in shown and "5432" not in hidden, hidden
+
+
+def test_the_worker_screens_again_what_waits_for_a_changed_entry(app, fax):
+    from directory.store import change_entry
+
+    waiting, other = stored_job(app, recipient=f"sd-1@{DOMAIN}"), stored_job(app, recipient=f"sd-4@{DOMAIN}")
+    worker = Worker(app)
+    assert worker.screen_one() and worker.screen_one()
+    with app.session() as session:
+        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today())
+    worker.screen_changed()
+    with app.session() as session:
+        assert session.get(Job, waiting).state == "received", "nobody is asked to confirm the old number"
+        assert session.get(Job, other).state == "awaiting_confirmation", "other entries' jobs stay as they are"
+    assert worker.screen_one()
+    with app.session() as session:
+        assert (session.get(Job, waiting).state, session.get(Job, waiting).e164) == ("awaiting_confirmation", "+81354321119")

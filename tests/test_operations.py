@@ -18,7 +18,7 @@ from gateway.app import App
 from gateway.config import load_config
 from gateway.serve import BackgroundGateway
 from tests import docgen
-from tests.harness import DOMAIN, SmtpSink, fax_message, free_port, make_config, queued_id, seed, submit, wait_state
+from tests.harness import DOMAIN, SmtpSink, confirm_by_api, fax_message, free_port, make_config, queued_id, seed, submit, wait_state
 
 CLEAN = [[(20, 20, "送付のご案内", 16), (20, 40, "会議資料を送付します。担当: 保健福祉課 佐藤", 11)]]
 FAST_RETRY = 'version = "test"\n[relay]\nmax_attempts = 2\nbackoff_seconds = [1]\n'
@@ -39,8 +39,9 @@ def scrape(port: int) -> dict[str, float]:
 
 def confirm(port: int, job_id: str, tokens: dict[str, str]) -> None:
     for user in ("sato", "suzuki"):
-        answer = httpx.post(f"http://127.0.0.1:{port}/api/jobs/{job_id}/confirm", json={"number": "03-5432-1111"},
-                            headers={"Authorization": f"Bearer {tokens[user]}"}, timeout=30)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {tokens[user]}"},
+                          timeout=30) as client:
+            answer = confirm_by_api(client, job_id, "03-5432-1111")
         assert answer.status_code == 200, answer.text
 
 

@@ -9,14 +9,13 @@ import re
 import httpx
 import pytest
 
-from gateway import approvals
 from gateway.app import App
 from gateway.config import load_config
 from gateway.models import Job, User
 from gateway.serve import BackgroundGateway
 from gateway.worker import Worker
 from tests import docgen
-from tests.harness import SmtpSink, fax_message, make_config, queued_id, seed, submit, wait_state
+from tests.harness import SmtpSink, confirm_after_viewing, confirm_by_api, fax_message, make_config, queued_id, seed, submit, wait_state
 from tests.web_support import page_csrf, populate, signed_in, stored_job
 
 OFFICER_POLICY = 'version = "po-test"\n[personal_data]\nprivacy_officer_for = ["masked"]\n'
@@ -60,10 +59,10 @@ def test_masked_personal_data_is_sent_only_after_a_privacy_officer_confirmed(wor
     job = submitter.get(f"/api/jobs/{job_id}").json()
     assert job["needs_privacy_officer"] is True and job["extra_approvers"] == 0
     assert [(f["category"], f["masked"]) for f in job["findings"]] == [("name", True)]
-    assert submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"}).status_code == 200
-    ordinary = api(gateway, tokens["suzuki"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    assert confirm_by_api(submitter, job_id, "0354321111").status_code == 200
+    ordinary = confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0354321111")
     assert ordinary.status_code == 409 and "個人情報保護責任者" in ordinary.json()["detail"]
-    officer = api(gateway, tokens["ito"]).post(f"/api/jobs/{job_id}/confirm", json={"number": "0354321111"})
+    officer = confirm_by_api(api(gateway, tokens["ito"]), job_id, "0354321111")
     assert officer.status_code == 200 and officer.json()["state"] in ("approved", "sending", "sent")
     assert [(c["user"], c["privacy_officer"]) for c in officer.json()["confirmations"]] == [("sato", False), ("ito", True)]
     assert wait_state(app, job_id, {"sent", "failed"}) == "sent"
@@ -83,7 +82,7 @@ def test_an_officer_who_lost_the_role_no_longer_counts_before_the_send(tmp_path)
             job = session.get(Job, job_id)
             for name in ("sato", "ito"):
                 user = session.query(User).filter_by(name=name).one()
-                assert approvals.confirm(session, job, user, "03-5432-1111", app.policy).status == 200
+                assert confirm_after_viewing(session, job, user, "03-5432-1111", app.policy).status == 200
             assert job.state == "approved"
             session.query(User).filter_by(name="ito").one().privacy_officer = False
         assert not Worker(app).relay_one()
@@ -105,7 +104,7 @@ def test_the_web_app_asks_only_the_privacy_officer_once_only_their_confirmation_
         job_id = stored_job(app, pages=MASKED_NAME)
         with app.session() as session:
             sato = session.query(User).filter_by(name="sato").one()
-            assert approvals.confirm(session, session.get(Job, job_id), sato, "0354321111", app.policy).status == 200
+            assert confirm_after_viewing(session, session.get(Job, job_id), sato, "0354321111", app.policy).status == 200
         with BackgroundGateway(app, smtp=False, worker=False) as gateway:
             ordinary, officer = signed_in(gateway.http_port, "suzuki"), signed_in(gateway.http_port, "ito")
             assert re.search(r'id="pending-count">0<', ordinary.get("/jobs").text)

@@ -226,7 +226,7 @@ def test_record_of_a_real_job_from_the_database(tmp_path, keys):
         with app.session() as session:
             job = session.get(Job, job_id)
             assert job.state == "sent"
-            data = approvals.job_json(session, job)
+            data = approvals.job_json(session, job, reveal_number=True)
             confirmations = [ConfirmationFact(c.user.name, c.role, c.at, c.entered, True) for c in job.confirmations]
             document = jobs.document_of(session, job_id)
             ended_at = job.updated_at

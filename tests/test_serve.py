@@ -23,7 +23,7 @@ from gateway.config import load_config
 from gateway.jobs import document_of
 from gateway.models import Job
 from tests import docgen
-from tests.harness import DOMAIN, SmtpSink, fax_message, free_port, seed, submit, wait_state
+from tests.harness import DOMAIN, SmtpSink, confirm_by_api, fax_message, free_port, seed, submit, wait_state
 
 FAXGATE = Path(sys.executable).with_name("faxgate")
 
@@ -82,8 +82,8 @@ def test_serve_runs_smtp_api_and_worker_in_one_process(site, tmp_path):
         assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
         client = httpx.Client(base_url=f"http://127.0.0.1:{http_port}", timeout=10)
         for user in ("sato", "suzuki"):
-            answer = client.post(f"/api/jobs/{job_id}/confirm", json={"number": "03-5432-1111"},
-                                 headers={"Authorization": f"Bearer {tokens[user]}"})
+            client.headers["Authorization"] = f"Bearer {tokens[user]}"
+            answer = confirm_by_api(client, job_id, "03-5432-1111")
             assert answer.status_code == 200, answer.text
         assert wait_state(app, job_id, {"sent"}) == "sent"
         assert client.get("/openapi.json").status_code == 200

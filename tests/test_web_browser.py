@@ -97,6 +97,8 @@ def test_two_people_send_a_fax_in_the_japanese_ui(chromium, world):
     shot(approver, "send-2-approver-waiting-mfd-panel")
     approver.get_by_role("link", name="内容を見て確認する").click()
     approver.wait_for_load_state("load")
+    assert not any(number in approver.content() for number in HIDDEN_NUMBER_FORMS), "the approver re-enters it blind"
+    assert fax.received == [], "nothing reaches the fax server on one confirmation"
     approver.fill("#number", "0354321111")
     shot(approver, "send-3-approver-confirms-mfd-panel")
     approver.click("#confirm-button")
@@ -108,6 +110,7 @@ def test_two_people_send_a_fax_in_the_japanese_ui(chromium, world):
     assert hashlib.sha256(relayed.attachment()).digest() == hashlib.sha256(document).digest()
     submitter.goto(f"/jobs/{job_id}")
     assert submitter.locator("#job-state").inner_text() == "送信済み"
+    assert "03-5432-1111" in submitter.content(), "once sent, the number dialled is shown"
     shot(submitter, "send-4-sent")
 
 

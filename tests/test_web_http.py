@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from PIL import Image
 from sqlalchemy import update
 
 from directory.addressbook import read_book
@@ -244,6 +245,39 @@ def test_two_people_confirm_blind_after_seeing_every_page(world):
     assert re.search(r'id="pending-count">0<', approver.get("/jobs").text)
     again = approver.post(f"/jobs/{job_id}/confirm", data={"csrf_token": page_csrf(approver), "number": "0354321111"})
     assert again.status_code == 409
+
+
+def test_thumbnails_are_too_small_to_count_as_pages_seen(world):
+    app, port = world
+    job_id = stored_job(app)
+    submitter = signed_in(port, "sato")
+    detail = submitter.get(f"/jobs/{job_id}").text
+    assert f"/jobs/{job_id}/thumbnails/1.png" in detail and f'src="/jobs/{job_id}/pages/1.png"' not in detail
+    for number in (1, 2):
+        small = submitter.get(f"/jobs/{job_id}/thumbnails/{number}.png")
+        assert small.status_code == 200 and Image.open(io.BytesIO(small.content)).width <= 160
+    token = page_csrf(submitter, f"/jobs/{job_id}/confirm")
+    unseen = submitter.post(f"/jobs/{job_id}/confirm", data={"csrf_token": token, "number": "0354321111"})
+    assert unseen.status_code == 409 and "全ページ" in unseen.text, "a thumbnail cannot be read"
+    form = submitter.get(f"/jobs/{job_id}/confirm").text
+    assert f'src="/jobs/{job_id}/pages/2.png"' in form, "the confirmation page shows every page at full size"
+    _view_all_pages(submitter, job_id)
+    assert submitter.post(f"/jobs/{job_id}/confirm", data={"csrf_token": token, "number": "0354321111"}).status_code == 303
+
+
+def test_the_number_is_shown_only_to_whoever_confirmed_it(world):
+    app, port = world
+    job_id = stored_job(app)
+    submitter, approver = signed_in(port, "sato"), signed_in(port, "suzuki")
+    _view_all_pages(submitter, job_id)
+    submitter.post(f"/jobs/{job_id}/confirm", data={"csrf_token": page_csrf(submitter), "number": "0354321111"})
+    assert "03-5432-1111" in submitter.get(f"/jobs/{job_id}").text, "the submitter typed it"
+    for page in (approver.get(f"/jobs/{job_id}").text, approver.get(f"/jobs/{job_id}/confirm").text,
+                 approver.get("/confirmations").text, approver.get("/jobs").text):
+        assert not any(number in page for number in HIDDEN_NUMBER_FORMS), "the approver re-enters it blind"
+    blocked = stored_job(app, to="+81354327777")  # stopped: not in the directory
+    for page in (submitter.get(f"/jobs/{blocked}").text, submitter.get("/blocked").text):
+        assert "5432-7777" not in page and "354327777" not in page, "a stopped fax may still be confirmed later"
 
 
 def test_an_approver_who_submitted_cannot_approve_their_own_fax(world):

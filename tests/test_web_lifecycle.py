@@ -148,7 +148,7 @@ class JobLifeCycle(RuleBasedStateMachine):
         who = self.people[person]
         decision = confirmation.decide(
             state=self.state, submitter_id=SUBMITTER_ID, job_department=DEPARTMENT, binding=self.binding,
-            given=self.given, person=who, now=self.now, ttl_hours=TTL_HOURS, needs=self.needs,
+            given=self.given, person=who, now=self.now, ttl_hours=TTL_HOURS, needs=self.needs, pages_seen=True,
             number_ok=confirmation.number_matches(entered, self.binding.e164, written(self.binding.e164)[-1]),
         )
         if decision.status != 200:

@@ -19,6 +19,7 @@ from directory.profile import PbxProfile
 from gateway.confirmation import Binding, Given, Needs, Person
 from gateway.web import access, i18n, proposals, sessions, throttle
 from gateway.web.core import safe_next
+from gateway.page_views import all_pages_seen
 from gateway.web.previews import PagePreviews, render_pages
 from gateway.web.proposals import Draft, EntryFacts
 
@@ -119,17 +120,10 @@ def test_a_changed_or_expired_confirmation_asks_again():
     assert waits(SUBMITTER, submitted, now=T0 + dt.timedelta(hours=25))
 
 
-def test_the_number_is_hidden_while_the_job_can_still_be_confirmed():
-    for state in ("received", "screening", "awaiting_confirmation", "approved"):
-        assert not access.number_visible(state)
-    for state in ("blocked", "sending", "sent", "failed", "rejected", "expired", "delivery_unknown"):
-        assert access.number_visible(state)
-
-
 def test_every_page_must_have_been_seen():
-    assert access.all_pages_seen({1, 2, 3}, 3)
-    assert not access.all_pages_seen({1, 3}, 3)
-    assert not access.all_pages_seen(set(), None) and not access.all_pages_seen(set(), 0)
+    assert all_pages_seen({1, 2, 3}, 3)
+    assert not all_pages_seen({1, 3}, 3)
+    assert not all_pages_seen(set(), None) and not all_pages_seen(set(), 0)
 
 
 def test_who_sees_and_rejects_a_job():

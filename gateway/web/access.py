@@ -8,9 +8,6 @@ import datetime as dt
 from gateway import confirmation
 from gateway.confirmation import Binding, Given, Needs, Person
 
-# While a job can still be confirmed, its number is never shown: the re-entry must come from
-# the document or the request in front of the person, not from a screen (report No. 371).
-_NUMBER_HIDDEN_STATES = frozenset({"received", "screening", "awaiting_confirmation", "approved"})
 _REJECTABLE_STATES = frozenset({"awaiting_confirmation", "approved", "blocked"})
 
 
@@ -46,10 +43,6 @@ def may_send_masked(person: Person, state: str, submitter_id: int | None, reason
     )
 
 
-def number_visible(state: str) -> bool:
-    return state not in _NUMBER_HIDDEN_STATES
-
-
 def awaits(
     person: Person,
     *,
@@ -77,11 +70,6 @@ def awaits(
     if any(g.user_id == person.user_id for g in valid if g.role == "approver"):
         return False
     return missing.wants_approver(person.privacy_officer)
-
-
-def all_pages_seen(seen: set[int], pages: int | None) -> bool:
-    """Viewing the pages is part of confirming: every page of the document as screened."""
-    return bool(pages) and set(range(1, pages + 1)) <= seen
 
 
 def may_manage_directory(person: Person) -> bool:

@@ -1,5 +1,5 @@
-"""What the job pages show, gathered from the stored job: never the destination number while
-the job can still be confirmed (see gateway.web.access.number_visible)."""
+"""What the job pages show, gathered from the stored job: the destination number only to those
+gateway.approvals.may_see_number allows, and hidden from every text shown to anyone else."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from directory.dialplan import display_number
 from directory.schema import DirectoryEntry
-from gateway import confirmation
+from gateway import approvals, confirmation
 from gateway.confirmation import Person
 from gateway.jobs import binding_of, given_of, needs_of
 from gateway.models import AuditEvent, Job
@@ -73,25 +73,30 @@ def _entry(entry: DirectoryEntry | None) -> EntryShown | None:
     return EntryShown(entry.slot, entry.name, entry.organization, entry.status, entry.verified_on, entry.verified_by)
 
 
-def _number(job: Job) -> str | None:
-    if not access.number_visible(job.state):
+def _number(job: Job, shown: bool) -> str | None:
+    if not shown:
         return None
-    return display_number(job.e164) if job.e164 else job.destination_input
+    if job.e164:
+        return display_number(job.e164)
+    return f"内線 {job.dial_string}" if job.dial_string else job.destination_input
 
 
-def summaries(session: Session, jobs: list[Job]) -> list[JobShown]:
+def summaries(session: Session, jobs: list[Job], person: Person, now: dt.datetime, policy) -> list[JobShown]:
     """The lines of a job list: entries fetched at once, not one query per job."""
     entry_ids = {job.entry_id for job in jobs if job.entry_id}
     entries = {e.id: e for e in session.scalars(select(DirectoryEntry).where(DirectoryEntry.id.in_(entry_ids)))} if entry_ids else {}
-    return [
-        JobShown(job.id, job.state, job.created_at, job.submitter_email, job.department, job.filename, job.pages or 0,
-                 _number(job), _entry(entries.get(job.entry_id)), _reasons(job))
-        for job in jobs
-    ]
+    rows = []
+    for job in jobs:
+        shown = approvals.may_see_number(job, person.user_id, policy, now)
+        rows.append(JobShown(job.id, job.state, job.created_at, job.submitter_email, job.department, job.filename,
+                             job.pages or 0, _number(job, shown), _entry(entries.get(job.entry_id)),
+                             _reasons(session, job, shown)))
+    return rows
 
 
-def _reasons(job: Job) -> list[ReasonShown]:
-    return [ReasonShown(r.get("code", ""), r.get("message_ja", ""), r.get("message_en", ""),
+def _reasons(session: Session, job: Job, shown: bool) -> list[ReasonShown]:
+    hide = (lambda text: text) if shown else approvals.number_hider(session, job)
+    return [ReasonShown(r.get("code", ""), hide(r.get("message_ja", "")), hide(r.get("message_en", "")),
                         labels.block_advice(r.get("code", ""))) for r in job.reasons or []]
 
 
@@ -102,10 +107,11 @@ def detail(session: Session, job: Job, person: Person, now: dt.datetime, policy)
     valid = {(g.user_id, g.role) for g in valid_given}
     attempts = session.scalars(select(AuditEvent).where(AuditEvent.subject == job.id,
                                                         AuditEvent.action == "job.confirm_attempt"))
+    shown = approvals.may_see_number(job, person.user_id, policy, now)
     return JobShown(
         id=job.id, state=job.state, created_at=job.created_at, submitter=job.submitter_email,
-        department=job.department, filename=job.filename, pages=job.pages or 0, number=_number(job),
-        entry=_entry(entry), reasons=_reasons(job), findings=list(job.findings or []),
+        department=job.department, filename=job.filename, pages=job.pages or 0, number=_number(job, shown),
+        entry=_entry(entry), reasons=_reasons(session, job, shown), findings=list(job.findings or []),
         confirmations=[ConfirmationShown(c.user.name, c.role, c.at, (c.user_id, c.role) in valid,
                                          c.role == "approver" and c.user.privacy_officer) for c in job.confirmations],
         mismatches=sum(1 for event in attempts if event.data.get("status") == 422),

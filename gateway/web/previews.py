@@ -1,6 +1,6 @@
 """Page previews: the stored document rendered by policies.pages (in its limited child process)
-at fax resolution, black and white as the fax carries it, findings outlined in red; and the
-record of which pages each person was shown."""
+at fax resolution, black and white as the fax carries it, findings outlined in red; and
+thumbnails of them, too small to read (so gateway.page_views never counts one as a page seen)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,23 @@ from collections import OrderedDict
 from typing import Callable
 
 from PIL import Image, ImageDraw
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from gateway.web.models import PageView
+from gateway.coversheet import NUMBER_AREA_MM
+from gateway.pdfdraw import A4_MM
 
 HIGHLIGHT = (220, 0, 0)
 HIGHLIGHT_WIDTH = 5
+THUMBNAIL_WIDTH = 160  # pixels: an A4 page at about 19 dpi, where body text cannot be read
 
 
-def render_pages(document, findings: list[dict]) -> list[bytes]:
+def render_pages(document, findings: list[dict], hide_cover_number: bool = False) -> list[bytes]:
+    """PNGs of the pages; with ``hide_cover_number``, page 1 (faxgate's own cover sheet) has the
+    destination's number blacked out, for someone who must still re-enter it blind."""
     pngs = []
     for page in document.pages:
         image: Image.Image = page.bilevel()
+        if hide_cover_number and page.number == 1:
+            image = _without_cover_number(image, page.dpi)
         boxes = [f["bbox"] for f in findings if f.get("page") == page.number and f.get("bbox")]
         if boxes:
             image = image.convert("RGB")
@@ -36,6 +40,25 @@ def render_pages(document, findings: list[dict]) -> list[bytes]:
     return pngs
 
 
+def _without_cover_number(image: Image.Image, dpi: tuple[int, int]) -> Image.Image:
+    """The sheet is A4 at the page's resolution, centred where a fax TIFF's page is wider."""
+    per_mm_x, per_mm_y = dpi[0] / 25.4, dpi[1] / 25.4
+    offset = max(0.0, (image.width - A4_MM[0] * per_mm_x) / 2)
+    left, top, right, bottom = NUMBER_AREA_MM
+    image = image.copy()
+    ImageDraw.Draw(image).rectangle([offset + left * per_mm_x, top * per_mm_y, offset + right * per_mm_x,
+                                     bottom * per_mm_y], fill=0)
+    return image
+
+
+def thumbnail(png: bytes) -> bytes:
+    image = Image.open(io.BytesIO(png)).convert("RGB")  # keeps the red outlines of findings
+    image.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * 2))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 class PagePreviews:
     """Rendered pages of the last few documents: a browser asks for every page of a job at
     once, and rendering starts a child process, so each document is rendered once."""
@@ -47,9 +70,11 @@ class PagePreviews:
         self._guard = threading.Lock()
         self._rendering: dict[tuple, threading.Lock] = {}
 
-    def pages(self, key: tuple, fetch_document: Callable[[], bytes], findings: list[dict]) -> list[bytes]:
-        """PNGs of every page. ``key`` names the content (job, hash, findings); raises
-        policies.pages.DocumentUnreadable when the document cannot be rendered."""
+    def pages(self, key: tuple, fetch_document: Callable[[], bytes], findings: list[dict],
+              hide_cover_number: bool = False) -> list[bytes]:
+        """PNGs of every page (see render_pages). ``key`` names the content (job, hash, findings,
+        whether the number is hidden); raises policies.pages.DocumentUnreadable when the
+        document cannot be rendered."""
         with self._guard:
             if key in self._rendered:
                 self._rendered.move_to_end(key)
@@ -60,7 +85,7 @@ class PagePreviews:
                 if key in self._rendered:
                     return self._rendered[key]
             try:
-                pngs = render_pages(self._load_document(fetch_document()), findings)
+                pngs = render_pages(self._load_document(fetch_document()), findings, hide_cover_number)
                 with self._guard:
                     self._rendered[key] = pngs
                     while len(self._rendered) > self._capacity:
@@ -69,18 +94,3 @@ class PagePreviews:
             finally:
                 with self._guard:
                     self._rendering.pop(key, None)
-
-
-def record_view(session: Session, user_id: int, job_id: str, content_sha256: str, page: int) -> None:
-    seen = session.scalar(select(PageView.id).where(
-        PageView.user_id == user_id, PageView.job_id == job_id,
-        PageView.content_sha256 == content_sha256, PageView.page == page,
-    ))
-    if seen is None:
-        session.add(PageView(user_id=user_id, job_id=job_id, content_sha256=content_sha256, page=page))
-
-
-def pages_seen(session: Session, user_id: int, job_id: str, content_sha256: str) -> set[int]:
-    return set(session.scalars(select(PageView.page).where(
-        PageView.user_id == user_id, PageView.job_id == job_id, PageView.content_sha256 == content_sha256,
-    )))

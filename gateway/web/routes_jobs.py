@@ -8,13 +8,15 @@ import json
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from gateway import approvals, auditlog, jobs
+from gateway import approvals, jobs
+from gateway.confirmation import PAGES_NOT_VIEWED
 from gateway.jobs import utcnow
 from gateway.models import Job, User
+from gateway.page_views import record_view
 from gateway.web import access, job_views, queues
 from gateway.web.core import PAGE_HEADERS, Refusal, Viewer, Web
 from gateway.web.i18n import N_
-from gateway.web.previews import pages_seen, record_view
+from gateway.web.previews import thumbnail
 from policies.categories import NAMES_JA
 from policies.pages import DocumentUnreadable
 
@@ -33,7 +35,6 @@ NOTICES = {
     "incident": N_("Your report was recorded. The privacy office and the approvers have been told."),
 }
 PAGES_NOT_SEEN = N_("Look at every page of the document (shown below) before confirming.")
-PAGES_NOT_SEEN_AUDIT = "全ページのプレビューを見ずに確定しようとした"  # the audit trail is kept in Japanese
 
 
 def add_job_routes(router: APIRouter, web: Web) -> None:
@@ -62,47 +63,60 @@ def add_job_routes(router: APIRouter, web: Web) -> None:
     @router.get("/jobs")
     def my_jobs(request: Request, viewer: Viewer = Depends(web.viewer)):
         with app.session() as session:
-            rows = job_views.summaries(session, queues.my_jobs(session, viewer.person))
+            rows = job_views.summaries(session, queues.my_jobs(session, viewer.person), viewer.person, utcnow(), app.policy)
         return web.render(request, viewer, "job_list.html", rows=rows, heading=N_("My faxes"),
                           empty=N_("You have not sent any fax through faxgate yet."))
 
     @router.get("/confirmations")
     def waiting(request: Request, viewer: Viewer = Depends(web.viewer)):
         with app.session() as session:
-            rows = job_views.summaries(session, queues.waiting_for(session, viewer.person, utcnow(), app.policy))
+            rows = job_views.summaries(session, queues.waiting_for(session, viewer.person, utcnow(), app.policy), viewer.person, utcnow(), app.policy)
         return web.render(request, viewer, "job_list.html", rows=rows, heading=N_("Waiting for my confirmation"),
                           empty=N_("Nothing is waiting for your confirmation."), confirm_links=True)
 
     @router.get("/blocked")
     def blocked(request: Request, viewer: Viewer = Depends(web.viewer)):
         with app.session() as session:
-            rows = job_views.summaries(session, queues.blocked_for(session, viewer.person))
+            rows = job_views.summaries(session, queues.blocked_for(session, viewer.person), viewer.person, utcnow(), app.policy)
         return web.render(request, viewer, "blocked.html", rows=rows)
 
     @router.get("/jobs/{job_id}")
     def job_page(request: Request, job_id: str, notice: str = "", viewer: Viewer = Depends(web.viewer)):
         return show(request, viewer, job_id, "job.html", notice=NOTICES.get(notice), error=None)
 
-    @router.get("/jobs/{job_id}/pages/{page}.png")
-    def page_image(job_id: str, page: int, viewer: Viewer = Depends(web.viewer)):
+    def rendered_pages(job_id: str, viewer: Viewer) -> tuple[str, list[bytes] | None]:
         with app.session() as session:
             job = visible_job(session, job_id, viewer)
             content_sha256, findings = job.content_sha256, list(job.findings or [])
-        key = (job_id, content_sha256, json.dumps(findings, sort_keys=True, ensure_ascii=False))
+            hide_number = approvals.cover_number_hidden(job, viewer.user_id, app.policy)
+        key = (job_id, content_sha256, json.dumps(findings, sort_keys=True, ensure_ascii=False), hide_number)
 
         def fetch_document() -> bytes:
             with app.session() as session:
                 return jobs.document_of(session, job_id)
 
         try:
-            pngs = web.previews.pages(key, fetch_document, findings)
+            return content_sha256, web.previews.pages(key, fetch_document, findings, hide_number)
         except DocumentUnreadable:
-            return Response(status_code=404, headers=PAGE_HEADERS)
-        if not 1 <= page <= len(pngs):
+            return content_sha256, None
+
+    @router.get("/jobs/{job_id}/pages/{page}.png")
+    def page_image(job_id: str, page: int, viewer: Viewer = Depends(web.viewer)):
+        """A page at fax resolution: serving it counts as this person having looked at it."""
+        content_sha256, pngs = rendered_pages(job_id, viewer)
+        if pngs is None or not 1 <= page <= len(pngs):
             return Response(status_code=404, headers=PAGE_HEADERS)
         with app.session() as session:
             record_view(session, viewer.user_id, job_id, content_sha256, page)
         return Response(pngs[page - 1], media_type="image/png", headers=PAGE_HEADERS)
+
+    @router.get("/jobs/{job_id}/thumbnails/{page}.png")
+    def page_thumbnail(job_id: str, page: int, viewer: Viewer = Depends(web.viewer)):
+        """Too small to read: never counts as the page looked at."""
+        _, pngs = rendered_pages(job_id, viewer)
+        if pngs is None or not 1 <= page <= len(pngs):
+            return Response(status_code=404, headers=PAGE_HEADERS)
+        return Response(thumbnail(pngs[page - 1]), media_type="image/png", headers=PAGE_HEADERS)
 
     @router.get("/jobs/{job_id}/confirm")
     def confirm_form(request: Request, job_id: str, viewer: Viewer = Depends(web.viewer)):
@@ -112,15 +126,8 @@ def add_job_routes(router: APIRouter, web: Web) -> None:
     def confirm(request: Request, job_id: str, number: str = Form(""), viewer: Viewer = Depends(poster)):
         with app.session() as session:
             job = visible_job(session, job_id, viewer)
-            user = session.get(User, viewer.user_id)
-            seen = pages_seen(session, user.id, job.id, job.content_sha256)
-            if job.state == "awaiting_confirmation" and not access.all_pages_seen(seen, job.pages):
-                auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, PAGES_NOT_SEEN_AUDIT,
-                                status=409, role=None, pages_seen=sorted(seen))
-                answer, headline = approvals.Answer(409, ""), PAGES_NOT_SEEN
-            else:
-                answer = approvals.confirm(session, job, user, number[:64], app.policy)
-                headline = ANSWER_HEADLINES.get(answer.status)
+            answer = approvals.confirm(session, job, session.get(User, viewer.user_id), number[:64], app.policy)
+            headline = PAGES_NOT_SEEN if answer.code == PAGES_NOT_VIEWED else ANSWER_HEADLINES.get(answer.status)
             state = job.state
         if answer.status == 200:
             return web.redirect(f"/jobs/{job_id}?notice={'approved' if state == 'approved' else 'confirmed'}")
