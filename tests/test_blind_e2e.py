@@ -14,13 +14,12 @@ import json
 import pytest
 from PIL import Image
 
-from directory.store import change_entry
 from gateway.confirmation import PAGES_NOT_VIEWED
 from gateway.coversheet import NUMBER_AREA_MM, CoverSheet, render_cover_sheet
 from gateway.web.previews import render_pages
 from policies.pages import load_document
 from tests import docgen
-from tests.harness import DOMAIN, add_extension_only_entry, confirm_by_api, fax_message, queued_id, submit, view_every_page, wait_state
+from tests.harness import DOMAIN, add_extension_only_entry, change_approved, confirm_by_api, fax_message, queued_id, submit, view_every_page, wait_state
 from tests.test_gateway_e2e import api, world  # noqa: F401  (the gateway fixture and its API client)
 
 TWO_PAGES = [[(20, 20, "会議資料 1ページ", 16), (20, 40, "会議資料を送付します。", 11)],
@@ -83,7 +82,7 @@ def test_a_number_changed_between_the_confirmations_is_confirmed_again_by_both(w
     submitter, approver = api(gateway, tokens["sato"]), api(gateway, tokens["suzuki"])
     assert confirm_by_api(submitter, job_id, "03-5432-1111").status_code == 200
     with app.session() as session:  # an administrator corrects the entry after the submitter confirmed
-        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today(),
+        change_approved(session, app, 1, dial="0-03-5432-1119", verified_on=dt.date.today(),
                      verified_by="admin")
 
     assert confirm_by_api(approver, job_id, "0354321111").status_code == 422, "the old number is refused"

@@ -19,7 +19,7 @@ from gateway.jobstates import TRANSITIONS, TransitionRefused, check_transition
 from gateway.models import Confirmation, Job, User
 from gateway.worker import Worker
 from tests import docgen
-from tests.harness import DOMAIN, SmtpSink, add_extension_only_entry, confirm_after_viewing, make_config, race, seed
+from tests.harness import DOMAIN, SmtpSink, add_extension_only_entry, change_approved, confirm_after_viewing, make_config, race, seed
 from tests.hylafax_server import hylafax_queue, hylafax_server  # noqa: F401
 
 CLEAN = [[(20, 20, "送付のご案内", 16)]]
@@ -126,12 +126,10 @@ def test_two_workers_racing_send_one_fax(app, fax):
 
 
 def test_approval_is_void_when_the_directory_entry_changes(app, fax):
-    from directory.store import change_entry
-
     job_id = stored_job(app)
     approve(app, job_id)
     with app.session() as session:
-        change_entry(session, 1, "admin", app.profile, name="子ども家庭支援係（新）")
+        change_approved(session, app, 1, name="子ども家庭支援係（新）")
     assert Worker(app).relay_one() is False
     with app.session() as session:
         assert session.get(Job, job_id).state == "received", "screened again against the entry as it is now"
@@ -147,13 +145,11 @@ def confirm_as(app, job_id, name, number):
 def test_a_number_changed_between_the_two_confirmations_voids_the_first_cleanly(app, fax):
     """Issue 12, 6: the approver could confirm the old number (200), the worker sent the job back
     and every confirmation after that answered 409 until the job expired."""
-    from directory.store import change_entry
-
     job_id = stored_job(app, recipient=f"sd-1@{DOMAIN}")
     assert Worker(app).screen_one()
     assert confirm_as(app, job_id, "sato", "0354321111").status == 200
     with app.session() as session:  # an administrator corrects the entry's number
-        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today(),
+        change_approved(session, app, 1, dial="0-03-5432-1119", verified_on=dt.date.today(),
                      verified_by="admin")
     old = confirm_as(app, job_id, "suzuki", "0354321111")
     assert old.status == 422, "the old number is refused"
@@ -174,12 +170,10 @@ def test_a_number_changed_between_the_two_confirmations_voids_the_first_cleanly(
 
 
 def test_the_new_number_is_not_taken_while_the_job_is_screened_again(app, fax):
-    from directory.store import change_entry
-
     job_id = stored_job(app, recipient=f"sd-1@{DOMAIN}")
     assert Worker(app).screen_one()
     with app.session() as session:
-        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today())
+        change_approved(session, app, 1, dial="0-03-5432-1119", verified_on=dt.date.today())
     answer = confirm_as(app, job_id, "sato", "03-5432-1119")
     assert (answer.status, answer.code) == (409, "destination_changed")
     assert confirm_as(app, job_id, "sato", "03-5432-1119").status == 409, "not before the new screening"
@@ -331,13 +325,11 @@ def test_a_dial_string_that_reaches_nothing_is_hidden_too(app):
 
 
 def test_the_worker_screens_again_what_waits_for_a_changed_entry(app, fax):
-    from directory.store import change_entry
-
     waiting, other = stored_job(app, recipient=f"sd-1@{DOMAIN}"), stored_job(app, recipient=f"sd-4@{DOMAIN}")
     worker = Worker(app)
     assert worker.screen_one() and worker.screen_one()
     with app.session() as session:
-        change_entry(session, 1, "admin", app.profile, dial="0-03-5432-1119", verified_on=dt.date.today())
+        change_approved(session, app, 1, dial="0-03-5432-1119", verified_on=dt.date.today())
     worker.screen_changed()
     with app.session() as session:
         assert session.get(Job, waiting).state == "received", "nobody is asked to confirm the old number"

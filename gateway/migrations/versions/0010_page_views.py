@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0010_page_views"
-down_revision = "0008"
+down_revision = "0009_directory_changes"
 branch_labels = None
 depends_on = None
 
