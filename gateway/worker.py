@@ -67,7 +67,8 @@ class Worker:
         return Tools(self.app.profile, self.app.policy, self._entry_by_slot, self._entries_by_number,
                      lambda data: load_for_screening(data, settings), lambda document: screen_loaded(document, settings),
                      self.app.check_cover,
-                     lambda subject: outgoing_document(subject, self.app.config.coversheet, self.app.page_limits))
+                     lambda subject: outgoing_document(subject, self.app.config.coversheet, self.app.page_limits),
+                     self.app.check_addressee)
 
     # -- start-up
 
