@@ -227,8 +227,8 @@ def cover_sheet_prepend(subject: Subject, tools: Tools) -> Hit | Note | None:
     are screened and confirmed: from here on the combined file is the job's document, the one
     screened, bound into every confirmation and relayed. A destination without an outside
     number (an extension only) gets none: the sheet exists to show that number."""
-    if tools.prepend_cover is None or not subject.e164 or not cover_wanted(tools.policy.cover_prepend,
-                                                                          subject.cover_check):
+    if tools.prepend_cover is None or not subject.e164 or subject.document is None \
+            or not cover_wanted(tools.policy.cover_prepend, subject.cover_check):
         return None
     submitted = len(subject.document.pages)
     try:
@@ -290,10 +290,11 @@ CHAIN: tuple[tuple[str, Rule, str], ...] = (
     ("cover_sheet_prepend", cover_sheet_prepend, "hold"),
     ("pages_legible", pages_legible, "hold"),
 )
-# Rules about the document: they run even after another rule has stopped the job, so the
-# submitter learns every reason at once. Each does nothing where what it needs is missing
-# (no document, no destination number, no entry). Every other rule is skipped once the job
-# is stopped (the destination rules rely on each other; a stopped job gets no cover sheet).
+# Rules about the document: they run even after a destination rule has stopped the job, so
+# the submitter learns every reason at once. Each does nothing where what it needs is missing
+# (no document, no destination number, no entry). The other rules are skipped once one of
+# them has hit: the destination rules rely on each other, and a job whose destination failed
+# gets no cover sheet.
 CONTENT_RULES = frozenset(("document_readable", "personal_data", "cover_sheet_number", "cover_sheet_legible",
                            "addressee_matches", "pages_legible"))
 
@@ -317,9 +318,10 @@ class Outcome:
 def run_chain(subject: Subject, tools: Tools, chain=CHAIN) -> Outcome:
     records: list[RuleRecord] = []
     reasons: list[dict] = []
+    destination_failed = False
     for name, rule, action in chain:
-        if reasons and name not in CONTENT_RULES:
-            records.append(RuleRecord(name, "skipped", "continue", None, "the job is already stopped"))
+        if destination_failed and name not in CONTENT_RULES:
+            records.append(RuleRecord(name, "skipped", "continue", None, "the destination was already refused"))
             continue
         try:
             hit = rule(subject, tools)
@@ -336,6 +338,7 @@ def run_chain(subject: Subject, tools: Tools, chain=CHAIN) -> Outcome:
             records.append(RuleRecord(name, "shadow", "continue", hit.code, hit.message_ja))
             continue
         records.append(RuleRecord(name, "hit", action, hit.code, hit.message_ja))
+        destination_failed = destination_failed or name not in CONTENT_RULES
         reasons.append({"rule": name, "code": hit.code, "action": action,
                         "message_ja": hit.message_ja, "message_en": hit.message_en})
     return Outcome("blocked" if reasons else "awaiting_confirmation", records, reasons)
