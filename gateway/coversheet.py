@@ -22,6 +22,7 @@ from directory.dialplan import display_number
 from gateway.confirmation import number_matches
 from gateway.pdfdraw import Box, Drawing, Line, text_width_mm, wrap
 from gateway.records_config import CoverSheetConfig
+from policies.screen import DOUBTFUL
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 
@@ -261,10 +262,10 @@ def _as_e164(number: str) -> str | None:
 # office's own names are not a destination (an invoice addressed to the office, forwarded).
 
 _ADDRESSEE_LABEL = re.compile(r"^\s*(?:宛\s*先|宛名|送信先|送付先|あて先|to)\s*[:：]?\s*(?P<value>.+)$", re.IGNORECASE)
-_ONWARD = re.compile(r"\s(?:fax|tel|電話|ファッ?クス)|\t", re.IGNORECASE)  # where a value on a cover-sheet line ends
+_ONWARD = re.compile(r"\s(?:fax|tel|電話|ファッ?クス)", re.IGNORECASE)  # where a value on a cover-sheet line ends
 _HONORIFIC = re.compile(r"\s*(?:御\s*中|様|殿|各位)\s*$")
-_BEFORE_ONCHU = re.compile(r"(?P<value>[^\t]+?)\s*御\s*中")
-_BEFORE_SAMA = re.compile(r"(?P<value>[^\t]+?)\s*様(?:\s|$)")
+_BEFORE_ONCHU = re.compile(r"(?P<value>\S.*?)\s*御\s*中")
+_BEFORE_SAMA = re.compile(r"(?P<value>\S.*?)\s*様(?:\s|$)")
 _CONTACT_PERSON = re.compile(r"\s*(?:ご|御)?担当(?:者)?(?:様|殿)?\s*$")
 _HEADS = re.compile(r"(?:区長|市長|町長|村長|知事)$")  # the head of an authority: a form's printed addressee
 _LEGAL_FORMS = (("(株)", "株式会社"), ("(有)", "有限会社"), ("(同)", "合同会社"), ("(社福)", "社会福祉法人"),
@@ -277,6 +278,9 @@ _PLACE = re.compile(r"(?:東京都|北海道|京都府|大阪府|[\u4e00-\u9fff]
 # least this share of the shorter's distinctive part (OCR misreads a character or two; a
 # section is addressed with or without its division: 子ども家庭課 / 子ども家庭支援係).
 _SAME_SHARE = 0.6
+# An addressee OCR was unsure of in more characters than this is unknown: at standard
+# resolution 株式会社ケアサポート世田谷 comes out as 株?式会社ケアリポ ト?山谷.
+_MAX_DOUBTFUL = 1
 
 
 def addressee_mismatch(text: str | None, entry_name: str, entry_organization: str, *, own_names: Iterable[str] = (),
@@ -294,7 +298,7 @@ def addressee_mismatch(text: str | None, entry_name: str, entry_organization: st
     found = [a for a in addressees(text) if not any(_same_addressee(_key(a), o) for o in own)]
     if not found or any(_names_entry(_key(a), name, organization) for a in found):
         return None
-    return found[0]
+    return found[0].replace(DOUBTFUL, "〓")
 
 
 def _names_entry(addressee: str, name: str, organization: str) -> bool:
@@ -310,7 +314,8 @@ def _names_entry(addressee: str, name: str, organization: str) -> bool:
 
 
 def addressees(text: str) -> list[str]:
-    """The organisations a page names as its addressee, as printed (honorific left off)."""
+    """The organisations a page names as its addressee, as printed (honorific left off). A
+    cell gap inside a line (OCR splits a long name) does not end the name."""
     from policies.labels import ORGANISATION
 
     found = []
@@ -325,17 +330,19 @@ def addressees(text: str) -> list[str]:
             value, honorific = sama.group("value"), False
         else:
             continue
-        value = _CONTACT_PERSON.sub("", _HONORIFIC.sub("", value.split("\t")[-1])).strip(" :：、,")
-        if len(_key(value)) < 2 or _HEADS.search(value) or not (honorific or ORGANISATION.search(value)):
-            continue
+        value = _CONTACT_PERSON.sub("", _HONORIFIC.sub("", value)).strip(" \t:：、,")
+        if (len(_key(value)) < 2 or _HEADS.search(value) or value.count(DOUBTFUL) > _MAX_DOUBTFUL
+                or not (honorific or ORGANISATION.search(value))):
+            continue  # a name OCR was unsure of is an unknown addressee
         found.append(value)
     return found
 
 
 def _key(name: str) -> str:
     """A name as compared: NFKC, no spaces or middle dots, one spelling of the legal form,
-    ー for the 一 OCR reads in katakana."""
-    key = re.sub(r"[\s・·]", "", unicodedata.normalize("NFKC", name or ""))
+    ー for the 一 OCR reads in katakana; a character OCR was unsure of left out (so it cannot
+    make a mismatch)."""
+    key = re.sub(r"[\s・·" + DOUBTFUL + "]", "", unicodedata.normalize("NFKC", name or ""))
     for short, full in _LEGAL_FORMS:
         key = key.replace(short, full)
     key = key.replace("㈱", "株式会社").replace("㈲", "有限会社")

@@ -204,7 +204,7 @@ def addressee_matches(subject: Subject, tools: Tools) -> Hit | None:
             or subject.entry is None:
         return None
     reading = subject.screened.readings[0]
-    found = tools.check_addressee(reading.text, subject.entry.name, subject.entry.organization,
+    found = tools.check_addressee(reading.sure_text, subject.entry.name, subject.entry.organization,
                                   confident=reading.confident)
     if found is None:
         return None

@@ -38,7 +38,7 @@ from policies.recognizers import HIDDEN, Hit, recognize
 from policies.settings import ScreenSettings
 from policies.text_layer import UNCOVERED_INK_PIXELS, garbled, unaccounted_ink
 
-__all__ = ["Finding", "Hold", "PageReading", "ScreenResult", "ScreenSettings", "load_for_screening", "screen_document", "screen_loaded"]
+__all__ = ["DOUBTFUL", "Finding", "Hold", "PageReading", "ScreenResult", "ScreenSettings", "load_for_screening", "screen_document", "screen_loaded"]
 
 # A text-layer character is hidden when its box is this black (a masking bar) …
 HIDDEN_DARK_SHARE = 0.8
@@ -96,6 +96,7 @@ _HOLD_MESSAGES = {
 
 
 _PAGE_HOLDS = ("ocr_failed", "ocr_timeout", "ocr_low_confidence")
+DOUBTFUL = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class PageReading:
     text: str
     source: str  # text | ocr | text+ocr
     confident: bool  # False when OCR could not read the page with confidence (or did not run)
+    sure_text: str = ""  # `text` with each character of a word OCR was unsure of as DOUBTFUL
 
 
 @dataclass(frozen=True)
@@ -290,15 +292,15 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
             findings, text_layer = _text_layer_findings(page, lay_out(glyphs, TEXT_LAYER_SPACE_GAP), settings)
             needs_ocr = unaccounted_ink(page.image, page.text_image) > UNCOVERED_INK_PIXELS
     if not needs_ocr:
-        return findings, None, PageReading(page.number, text_layer, "text", True)
+        return findings, None, PageReading(page.number, text_layer, "text", True, text_layer)
     remaining = deadline - time.monotonic()
     if remaining <= 1:
         return findings, _hold("time_limit", page.number, seconds=settings.time_limit_seconds), \
-            PageReading(page.number, text_layer, "text", False)
+            PageReading(page.number, text_layer, "text", False, text_layer)
     try:
         reading = _ocr(page.image, page.dpi, settings, deadline)
     except OcrFailed as exc:
-        return findings, _hold(exc.code, page.number), PageReading(page.number, text_layer, "text", False)
+        return findings, _hold(exc.code, page.number), PageReading(page.number, text_layer, "text", False, text_layer)
     bw = reading.bilevel
     confident = reading.confident
     layout = lay_out([Glyph(w.text, w.box) for w in reading.words], OCR_SPACE_GAP)
@@ -312,8 +314,10 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
         finding = replace(finding, bbox=reading.on_page(finding.bbox))
         if not any(_same_value(finding, known) for known in findings):
             findings.append(finding)
+    ocr_sure = _sure_text(layout, [w.box for w in reading.words if w.confidence < settings.ocr.min_confidence])
     read = PageReading(page.number, "\n".join(t for t in (text_layer, layout.text) if t),
-                       "text+ocr" if text_layer else "ocr", confident)
+                       "text+ocr" if text_layer else "ocr", confident,
+                       "\n".join(t for t in (text_layer, ocr_sure) if t))
     if not confident:
         return findings, _hold("ocr_low_confidence", page.number), read
     return findings, None, read
@@ -383,6 +387,18 @@ def _ocr_pass(image, dpi: tuple[int, int], settings: ScreenSettings, deadline: f
     confidence = _confidence(words, bw, settings.ocr.min_confidence)
     confident = confidence >= settings.ocr.min_confidence and not _ink_left_unread(prepared, words)
     return _OcrPass(words, bw, dpi, confidence, confident)
+
+
+def _sure_text(layout: PageText, doubtful: list[tuple[float, float, float, float]]) -> str:
+    """The OCR text with the characters of doubtful words (below the confidence threshold)
+    replaced by DOUBTFUL, for rules that must not act on a misread name."""
+    def unsure(box) -> bool:
+        if box is None:
+            return False
+        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in doubtful)
+
+    return "".join(DOUBTFUL if not c.isspace() and unsure(box) else c for c, box in zip(layout.text, layout.boxes))
 
 
 def _inked(prepared) -> bool:
