@@ -373,7 +373,7 @@ def _ocr(image, dpi: tuple[int, int], settings: ScreenSettings, deadline: float)
         second = _ocr_pass(turned, turned_dpi, settings, deadline)
     except OcrFailed:
         return first
-    if second.confidence <= first.confidence:
+    if (second.confident, second.confidence) <= (first.confident, first.confidence):
         return first
     return replace(second, rotation=rotation, size=image.size, y_scale=y_scale if square is not image else 1.0)
 

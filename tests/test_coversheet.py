@@ -225,3 +225,14 @@ def test_without_the_japanese_font_there_is_a_clear_error(monkeypatch):
     finally:
         pdfdraw.font_bytes.cache_clear()
     assert "fonts-ipaexfont" in caught.value.message_ja and "/nonexistent/ipaexg.ttf" in str(caught.value)
+
+
+def test_a_cover_sheet_read_without_confidence_is_unreadable_unless_it_shows_the_number_dialled():
+    """OCR that was unsure of the page: a misread digit must neither block nor pass it."""
+    read = "FAX送信票\n宛先 子ども家庭支援係 御中\nFAX 03-5432-1118"
+    assert cover_number_matches(read, "+81354321111").status == "mismatch"
+    unsure = cover_number_matches(read, "+81354321111", confident=False)
+    assert unsure.status == "number_unreadable" and "03-5432-1111" in unsure.message_ja
+    shown = cover_number_matches(read.replace("1118", "1111"), "+81354321111", confident=False)
+    assert shown.status == "match"
+    assert cover_number_matches("会議資料", "+81354321111", confident=False).status == "not_cover"
