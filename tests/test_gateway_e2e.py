@@ -281,7 +281,7 @@ def test_a_faxed_cover_sheet_naming_another_number_blocks(world):
     tiff = docgen.fax_tiff([docgen.render_text_image(cover)])
     message = fax_message(tiff, filename="scan.tif", maintype="image", subtype="tiff")
     job_id = queued_id(submit(gateway.smtp_port, message))
-    wait_state(app, job_id, {"blocked"}, timeout=60)
+    assert wait_state(app, job_id, {"blocked", "awaiting_confirmation"}, timeout=60) == "blocked"
     job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
     assert [r["code"] for r in job["reasons"]] == ["cover_number_mismatch"]
     assert "03-5432-1112" in job["reasons"][0]["message_ja"]
