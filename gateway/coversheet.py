@@ -16,12 +16,15 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import phonenumbers
+
 from directory.dialplan import display_number
 from gateway.confirmation import number_matches
 from gateway.pdfdraw import Box, Drawing, Line, text_width_mm, wrap
 from gateway.records_config import CoverSheetConfig
+from policies.labels import ORGANISATION
 from policies.screen import DOUBTFUL
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -261,7 +264,7 @@ def _as_e164(number: str) -> str | None:
 # destination), 殿 is left out (forms print 「世田谷区長 殿」 whoever receives them), and the
 # office's own names are not a destination (an invoice addressed to the office, forwarded).
 
-_ADDRESSEE_LABEL = re.compile(r"^\s*(?:宛\s*先|宛名|送信先|送付先|あて先|to)\s*[:：]?\s*(?P<value>.+)$", re.IGNORECASE)
+_ADDRESSEE_LABEL = re.compile(r"^\s*(?:宛\s*先|宛名|送信先|送付先|あて先|to(?![a-z]))\s*[:：]?\s*(?P<value>.+)$", re.IGNORECASE)
 _ONWARD = re.compile(r"\s(?:fax|tel|電話|ファッ?クス)", re.IGNORECASE)  # where a value on a cover-sheet line ends
 _HONORIFIC = re.compile(r"\s*(?:御\s*中|様|殿|各位)\s*$")
 _BEFORE_ONCHU = re.compile(r"(?P<value>\S.*?)\s*御\s*中")
@@ -316,8 +319,6 @@ def _names_entry(addressee: str, name: str, organization: str) -> bool:
 def addressees(text: str) -> list[str]:
     """The organisations a page names as its addressee, as printed (honorific left off). A
     cell gap inside a line (OCR splits a long name) does not end the name."""
-    from policies.labels import ORGANISATION
-
     found = []
     for line in _normalise(text).splitlines():
         labelled = _ADDRESSEE_LABEL.match(line)
@@ -345,7 +346,6 @@ def _key(name: str) -> str:
     key = re.sub(r"[\s・·" + DOUBTFUL + "]", "", unicodedata.normalize("NFKC", name or ""))
     for short, full in _LEGAL_FORMS:
         key = key.replace(short, full)
-    key = key.replace("㈱", "株式会社").replace("㈲", "有限会社")
     return re.sub(r"(?<=[\u30a0-\u30ff])[一‐-―−-](?=[\u30a0-\u30ff]|$)", "ー", key)
 
 
@@ -369,7 +369,5 @@ def _same_addressee(a: str, b: str) -> bool:
         return False
     if x in y or y in x:
         return True
-    from difflib import SequenceMatcher
-
     longest = SequenceMatcher(None, x, y, autojunk=False).find_longest_match(0, len(x), 0, len(y)).size
     return longest >= 2 and longest >= _SAME_SHARE * min(len(x), len(y))

@@ -14,7 +14,6 @@ import unicodedata
 from PIL import Image, ImageChops, ImageFilter
 
 from policies.ink import bilevel, rules_mask, solid_mask
-from policies.layout import Box
 
 # More ink than this outside the text layer's boxes (about five characters of 10 pt text at
 # fine resolution) means something on the page is not in the text layer.

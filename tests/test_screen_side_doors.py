@@ -123,10 +123,11 @@ def test_a_page_scanned_sideways_is_turned_upright_and_judged(turn):
 def test_an_upright_page_read_with_confidence_is_not_asked_its_orientation(tmp_path):
     """Orientation detection (tesseract --psm 0) runs only for pages OCR could not read."""
     log = tmp_path / "calls"
-    engine = _engine(tmp_path, "logging", "")  # replaced below: log the call, then run tesseract
-    (tmp_path / "logging").write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec tesseract "$@"\n')
+    engine = tmp_path / "logging-tesseract"
+    engine.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec tesseract "$@"\n')
+    engine.chmod(engine.stat().st_mode | stat.S_IEXEC)
     result = screen_document(docgen.fax_tiff([docgen.render_text_image(FORM)]),
-                             ScreenSettings(ocr=OcrSettings(command=engine)))
+                             ScreenSettings(ocr=OcrSettings(command=str(engine))))
     assert result.verdict == "block"
     assert "--psm 0" not in log.read_text() and log.read_text().count("\n") == 1
 

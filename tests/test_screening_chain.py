@@ -7,6 +7,7 @@ than the directory entry blocks, naming both."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import stat
 
@@ -21,7 +22,7 @@ from gateway.screening import EntryView, Subject, Tools, run_chain
 from policies.ocr import OcrSettings
 from policies.screen import ScreenSettings, load_for_screening, screen_loaded
 from tests import docgen
-from tests.corpus import SETTINGS, require_ocr_and_fonts
+from tests.corpus import SETTINGS, require_ocr_and_fonts, scanned
 
 require_ocr_and_fonts()
 
@@ -90,9 +91,6 @@ def test_every_content_reason_at_once():
 
 
 def scanned_pdf(items) -> bytes:
-    from tests.corpus import scanned
-    import random
-
     return docgen.scanned_pdf([scanned(docgen.render_text_image(items), random.Random(1))])
 
 
