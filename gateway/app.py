@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from directory.profile import PbxProfile
 from gateway import db
 from gateway.config import Config
-from gateway.coversheet import cover_number_matches
+from gateway.coversheet import addressee_mismatch, cover_number_matches
 from gateway.ldap_client import LdapDirectory
 from gateway.message import MessageLimits
 from gateway.metrics import Metrics
@@ -125,9 +125,15 @@ class App:
         self._signing_checked = (time.monotonic(), warning)
         return warning
 
-    def check_cover(self, text, image, e164, *, dial_string=None):
+    def check_cover(self, text, e164, *, dial_string=None, confident=True):
         own = [self.config.coversheet.fax] if self.config.coversheet.fax else []
-        return cover_number_matches(text, image, e164, dial_string=dial_string, own_numbers=own)
+        return cover_number_matches(text, e164, dial_string=dial_string, own_numbers=own, confident=confident)
+
+    def check_addressee(self, text, entry_name, entry_organization, *, confident=True):
+        """The office's own names are never a wrong addressee (a paper addressed to it, passed on)."""
+        own = (self.config.coversheet.office_name, *self.policy.screening.allow.organisations)
+        return addressee_mismatch(text, entry_name, entry_organization, own_names=[n for n in own if n],
+                                  confident=confident)
 
     @cached_property
     def engine(self) -> Engine:

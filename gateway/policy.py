@@ -20,9 +20,11 @@ RULE_NAMES = (
     "entry_not_stale",
     "internal_uses_extension",
     "document_readable",
-    "cover_sheet_number",
-    "cover_sheet_prepend",
     "personal_data",
+    "cover_sheet_number",
+    "cover_sheet_legible",
+    "addressee_matches",
+    "cover_sheet_prepend",
     "pages_legible",
 )
 

@@ -1,13 +1,13 @@
 """The screening chain: small named rules in one declarative table, each recording pass/hit and
 a reason. Plain Python: lookups and the document loader are handed in.
 
-A hit blocks or holds the job; a rule that raises holds it (fail closed). A rule named in the
-policy's ``shadow`` list records what it would have done and the job continues.
+A hit blocks or holds the job; a rule that raises holds it (fail closed). Every reason is
+reported: after a hit the rules about the document still run (CONTENT_RULES). A rule named
+in the policy's ``shadow`` list records what it would have done and the job continues.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
@@ -80,6 +80,9 @@ class Tools:
     load_document: Callable[[bytes], object]  # policies.screen.load_for_screening, settings bound
     screen: Callable[[object], object]  # policies.screen.screen_loaded, settings bound
     check_cover: Callable[..., object]  # gateway.coversheet.cover_number_matches with the office bound
+    # gateway.coversheet.addressee_mismatch with the office's own names bound: the addressee
+    # printed on the page when it is an organisation other than the entry's, else None
+    check_addressee: Callable[..., str | None] | None = None
     prepend_cover: Callable[[Subject], bytes] | None = None  # gateway.cover_prepend.outgoing_document, bound
 
 
@@ -184,14 +187,45 @@ def document_readable(subject: Subject, tools: Tools) -> Hit | None:
 
 def cover_sheet_number(subject: Subject, tools: Tools) -> Hit | None:
     """A submitted cover sheet that names another fax number than the one dialled blocks
-    (Minato City 2022: a number copied from an old form)."""
-    if not subject.document.pages or not subject.e164:
+    (Minato City 2022: a number copied from an old form). The first page is read as the
+    screening read it: its text layer, or the OCR of a scan or fax TIFF (no second OCR)."""
+    if subject.screened is None or not subject.screened.readings or not subject.e164:
         return None
-    page = subject.document.pages[0]
-    check = subject.cover_check = tools.check_cover(page.text, page.image, subject.e164, dial_string=subject.dial_string)
+    reading = subject.screened.readings[0]
+    check = subject.cover_check = tools.check_cover(reading.text, subject.e164, dial_string=subject.dial_string,
+                                                    confident=reading.confident)
     if check.status == "mismatch":
         return Hit("cover_number_mismatch", check.message_ja, check.message_en)
     return None
+
+
+def cover_sheet_legible(subject: Subject, tools: Tools) -> Hit | None:
+    """A cover sheet whose destination number could not be read with confidence is not
+    taken to match: a person looks at it."""
+    check = subject.cover_check
+    if check is not None and check.status == "number_unreadable":
+        return Hit("cover_number_unreadable", check.message_ja, check.message_en)
+    return None
+
+
+def addressee_matches(subject: Subject, tools: Tools) -> Hit | None:
+    """The addressee printed on the first page (cover sheet or letter) is the entry's
+    organisation: a mis-pressed speed dial sends 株式会社△△'s papers to a sister section,
+    and the blind re-entry cannot see it (the second person types the entry's number)."""
+    if tools.check_addressee is None or subject.screened is None or not subject.screened.readings \
+            or subject.entry is None:
+        return None
+    reading = subject.screened.readings[0]
+    found = tools.check_addressee(reading.sure_text, subject.entry.name, subject.entry.organization,
+                                  confident=reading.confident)
+    if found is None:
+        return None
+    entry = "　".join(p for p in (subject.entry.organization, subject.entry.name) if p)
+    return Hit("addressee_mismatch",
+               f"文書の宛名「{found}」が、送信先の宛先表の登録 {subject.entry.slot}（{entry}）と一致しません。"
+               "短縮番号の押し間違いがないか、文書と宛先のどちらが正しいかを確認してください。",
+               f"the document is addressed to {found!r} but the destination is directory entry "
+               f"{subject.entry.slot} ({entry})")
 
 
 def cover_wanted(mode: str, check) -> bool:
@@ -205,8 +239,8 @@ def cover_sheet_prepend(subject: Subject, tools: Tools) -> Hit | Note | None:
     are screened and confirmed: from here on the combined file is the job's document, the one
     screened, bound into every confirmation and relayed. A destination without an outside
     number (an extension only) gets none: the sheet exists to show that number."""
-    if tools.prepend_cover is None or not subject.e164 or not cover_wanted(tools.policy.cover_prepend,
-                                                                          subject.cover_check):
+    if tools.prepend_cover is None or not subject.e164 or subject.document is None \
+            or not cover_wanted(tools.policy.cover_prepend, subject.cover_check):
         return None
     submitted = len(subject.document.pages)
     try:
@@ -220,19 +254,21 @@ def cover_sheet_prepend(subject: Subject, tools: Tools) -> Hit | Note | None:
                    f"the document with the cover sheet has {len(document.pages)} pages, not {submitted + 1}")
     subject.document_bytes, subject.document, subject.pages = combined, document, len(document.pages)
     subject.cover_generated = True
+    if subject.screened is not None:  # findings and holds name pages of the document as sent
+        subject.screened = subject.screened.renumbered(1)
+        subject.findings = [finding.to_json() for finding in subject.screened.findings]
     return Note("cover_sheet_generated",
                 f"faxgate の送付票を1ページ目に付けました（送付票を含めて{len(document.pages)}枚）")
 
 
 def personal_data(subject: Subject, tools: Tools) -> Hit | None:
-    """Every page as the recipient will see it (text layer checked against the drawn page, OCR
-    where there is none): unmasked personal data blocks. faxgate's own cover sheet is not
-    screened: it holds only the directory entry and the office's details, meant for this
-    recipient (screening would take the destination's name for a person's)."""
-    pages = subject.document
-    if subject.cover_generated:
-        pages = dataclasses.replace(pages, pages=pages.pages[1:])  # findings keep the combined page numbers
-    subject.screened = tools.screen(pages)
+    """Every submitted page as the recipient will see it (text layer checked against the drawn
+    page, OCR of any ink it does not account for): unmasked personal data blocks. What was
+    read serves the cover-sheet and addressee rules. faxgate's own cover sheet, put in front
+    later, is not screened: it holds only the directory entry and the office's details."""
+    if subject.document is None:
+        return None
+    subject.screened = tools.screen(subject.document)
     subject.findings = [finding.to_json() for finding in subject.screened.findings]
     if subject.screened.verdict == "block":
         ja, en = subject.screened.explanation()
@@ -242,6 +278,8 @@ def personal_data(subject: Subject, tools: Tools) -> Hit | None:
 
 def pages_legible(subject: Subject, tools: Tools) -> Hit | None:
     """A page that could not be read with confidence is not clean: a person looks at it."""
+    if subject.screened is None:
+        return None
     hold = subject.screened.hold if subject.screened.verdict == "hold" else None
     if hold:
         return Hit(hold.code, hold.message_ja, hold.message_en)
@@ -258,17 +296,26 @@ CHAIN: tuple[tuple[str, Rule, str], ...] = (
     ("entry_not_stale", entry_not_stale, "block"),
     ("internal_uses_extension", internal_uses_extension, "block"),
     ("document_readable", document_readable, "hold"),
-    ("cover_sheet_number", cover_sheet_number, "block"),
-    ("cover_sheet_prepend", cover_sheet_prepend, "hold"),
     ("personal_data", personal_data, "block"),
+    ("cover_sheet_number", cover_sheet_number, "block"),
+    ("cover_sheet_legible", cover_sheet_legible, "hold"),
+    ("addressee_matches", addressee_matches, "block"),
+    ("cover_sheet_prepend", cover_sheet_prepend, "hold"),
     ("pages_legible", pages_legible, "hold"),
 )
+# Rules about the document: they run even after a destination rule has stopped the job, so
+# the submitter learns every reason at once. Each does nothing where what it needs is missing
+# (no document, no destination number, no entry). The other rules are skipped once one of
+# them has hit: the destination rules rely on each other, and a job whose destination failed
+# gets no cover sheet.
+CONTENT_RULES = frozenset(("document_readable", "personal_data", "cover_sheet_number", "cover_sheet_legible",
+                           "addressee_matches", "pages_legible"))
 
 
 @dataclass(frozen=True)
 class RuleRecord:
     rule: str
-    outcome: str  # pass | hit | shadow | error
+    outcome: str  # pass | hit | shadow | error | skipped
     action: str  # continue | block | hold
     code: str | None
     reason: str
@@ -284,7 +331,11 @@ class Outcome:
 def run_chain(subject: Subject, tools: Tools, chain=CHAIN) -> Outcome:
     records: list[RuleRecord] = []
     reasons: list[dict] = []
+    destination_failed = False
     for name, rule, action in chain:
+        if destination_failed and name not in CONTENT_RULES:
+            records.append(RuleRecord(name, "skipped", "continue", None, "the destination was already refused"))
+            continue
         try:
             hit = rule(subject, tools)
         except Exception as exc:  # fail closed: a broken rule holds the job
@@ -300,7 +351,7 @@ def run_chain(subject: Subject, tools: Tools, chain=CHAIN) -> Outcome:
             records.append(RuleRecord(name, "shadow", "continue", hit.code, hit.message_ja))
             continue
         records.append(RuleRecord(name, "hit", action, hit.code, hit.message_ja))
+        destination_failed = destination_failed or name not in CONTENT_RULES
         reasons.append({"rule": name, "code": hit.code, "action": action,
                         "message_ja": hit.message_ja, "message_en": hit.message_en})
-        return Outcome("blocked", records, reasons)
-    return Outcome("awaiting_confirmation", records, reasons)
+    return Outcome("blocked" if reasons else "awaiting_confirmation", records, reasons)

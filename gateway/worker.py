@@ -67,7 +67,9 @@ class Worker:
         return Tools(self.app.profile, self.app.policy, self._entry_by_slot, self._entries_by_number,
                      lambda data: load_for_screening(data, settings), lambda document: screen_loaded(document, settings),
                      self.app.check_cover,
-                     lambda subject: outgoing_document(subject, self.app.config.coversheet, self.app.page_limits))
+                     prepend_cover=lambda subject: outgoing_document(subject, self.app.config.coversheet,
+                                                                     self.app.page_limits),
+                     check_addressee=self.app.check_addressee)
 
     # -- start-up
 

@@ -73,6 +73,7 @@ NEUTRAL_LABELS = (
     "本社", "代表者", "代表者名", "代表電話", "署名", "人数", "金額", "合計",
     "品名", "数量", "単価", "支払期限", "登録番号", "法人番号", "振込先", "銀行名", "支店名", "口座名義",
     "内容", "用件", "通信欄", "No.", "番号", "期間", "時間", "場所", "対象", "有効期限", "交付日",
+    "会場", "開催場所", "開催会場", "集合場所", "実施場所", "会場住所",
 )
 
 # Labels that name the office's own contact person: the value is staff, not a resident.
@@ -98,6 +99,8 @@ ORGANISATION = re.compile(
     r"学校法人|宗教法人|NPO法人|特定非営利活動法人|独立行政法人|協同組合|組合|役所|役場|県庁|都庁|府庁|道庁|"
     r"区長|市長|町長|村長|知事|センター|事務所|営業所|出張所|支所|本社|支社|支店|工場|病院|医院|クリニック|"
     r"診療所|薬局|保健所|学校|大学|幼稚園|保育園|保育所|協会|連合会|委員会|御中|Co\.|Ltd|Inc|Corp|"
+    # Public facilities, where a notice sends people: a venue's address is no one's home.
+    r"会館|ホール|公民館|図書館|体育館|児童館|集会所|庁舎|総合支所|"
     # Units of an organisation. Surnames end in 室 and 部 too (氷室, 服部, 長谷部): a unit needs
     # two kanji before 課 係 局 署 班 室, and 部 a word that says what the department does.
     r"[\u4e00-\u9fff]{2,12}(?<!号)(?:課|係|局|署|班|室)(?=$|[\s\t(:：\-]|TEL|Tel|電話|FAX|Fax)|"

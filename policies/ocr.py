@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 
@@ -25,6 +26,10 @@ from policies.layout import Box
 # Below this vertical resolution a page is stretched to twice its height for OCR.
 _LOW_VERTICAL_DPI = 150
 _STDERR_TAIL = 300
+_TSV_HEADER = "level\tpage_num\tblock_num"
+# Tesseract's orientation confidence below which a page is left as it is (upright Japanese
+# pages score 3-6 at fine resolution, 1.5-3 at standard; a page with little text less).
+MIN_ORIENTATION_CONFIDENCE = 1.0
 
 
 @dataclass(frozen=True)
@@ -79,18 +84,38 @@ def prepare(image: Image.Image) -> Image.Image:
 
 def read_words(image: Image.Image, dpi: tuple[int, int], settings: OcrSettings, timeout: float) -> list[OcrWord]:
     """OCR a prepared page image ('L'); words with boxes in the image's own pixels. A blank
-    page is not sent to tesseract at all."""
+    page is not sent to tesseract at all. Output that is not tesseract's TSV raises
+    OcrFailed('ocr_failed'): an engine that exits 0 with nothing usable has not read the page."""
     if image.getextrema()[0] >= 128:
         return []
     stretch = 2 if dpi[1] < _LOW_VERTICAL_DPI else 1
     if stretch > 1:
         image = image.resize((image.width, image.height * stretch), Image.Resampling.BICUBIC)
+    output = _run(image, ["--psm", str(settings.page_segmentation), "--dpi", str(dpi[0]), "-l", settings.language,
+                          "-c", "tessedit_do_invert=0", "tsv"], settings, timeout)
+    return _parse_tsv(output, stretch)
+
+
+def upright_rotation(image: Image.Image, dpi: tuple[int, int], settings: OcrSettings, timeout: float) -> int:
+    """Degrees (0, 90, 180, 270) to turn the page clockwise so its text stands upright, from
+    tesseract's orientation detection (`tesseract-ocr-osd`). 0 when it is not sure, or cannot
+    tell: the caller has a page it could not read with confidence either way."""
+    try:
+        output = _run(image, ["--psm", "0", "--dpi", str(dpi[0])], settings, timeout)
+    except OcrFailed:
+        return 0
+    rotate = re.search(r"^Rotate:\s*(\d+)\s*$", output, re.MULTILINE)
+    confidence = re.search(r"^Orientation confidence:\s*([\d.]+)\s*$", output, re.MULTILINE)
+    if not rotate or not confidence or float(confidence.group(1)) < MIN_ORIENTATION_CONFIDENCE:
+        return 0
+    degrees = int(rotate.group(1))
+    return degrees if degrees in (90, 180, 270) else 0
+
+
+def _run(image: Image.Image, arguments: list[str], settings: OcrSettings, timeout: float) -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
-    command = [
-        settings.command, "stdin", "stdout", "-l", settings.language, "--psm", str(settings.page_segmentation),
-        "--dpi", str(dpi[0]), "-c", "tessedit_do_invert=0", "tsv",
-    ]
+    command = [settings.command, "stdin", "stdout", *arguments]
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -107,7 +132,7 @@ def read_words(image: Image.Image, dpi: tuple[int, int], settings: OcrSettings, 
     if process.returncode != 0:
         tail = errors.decode("utf-8", "replace").strip()[-_STDERR_TAIL:]
         raise OcrFailed("ocr_failed", f"exit status {process.returncode}: {tail}")
-    return _parse_tsv(output.decode("utf-8", "replace"), stretch)
+    return output.decode("utf-8", "replace")
 
 
 def _limit_memory(pid: int, memory_mb: int) -> None:
@@ -122,14 +147,23 @@ def _limit_memory(pid: int, memory_mb: int) -> None:
 
 
 def _parse_tsv(tsv: str, stretch: int) -> list[OcrWord]:
+    lines = tsv.splitlines()
+    if not lines or not lines[0].startswith(_TSV_HEADER):
+        raise OcrFailed("ocr_failed", f"not tesseract's TSV output: {tsv[:80]!r}")
     words = []
-    for line in tsv.splitlines()[1:]:
+    for line in lines[1:]:
         columns = line.split("\t")
-        if len(columns) < 12 or columns[0] != "5":
+        if len(columns) < 11:
+            raise OcrFailed("ocr_failed", f"malformed TSV line: {line[:80]!r}")
+        if columns[0] != "5" or len(columns) < 12:
             continue
         text = columns[11].strip()
         if not text:
             continue
-        left, top, width, height = (int(v) for v in columns[6:10])
-        words.append(OcrWord(text, (left, top / stretch, left + width, (top + height) / stretch), float(columns[10])))
+        try:
+            left, top, width, height = (int(v) for v in columns[6:10])
+            confidence = float(columns[10])
+        except ValueError:
+            raise OcrFailed("ocr_failed", f"malformed TSV line: {line[:80]!r}") from None
+        words.append(OcrWord(text, (left, top / stretch, left + width, (top + height) / stretch), confidence))
     return words

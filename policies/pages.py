@@ -228,6 +228,9 @@ class Page:
     text: str | None  # the PDF text layer; None without one (scans, TIFF)
     chars: list[TextChar] | None  # text[i] == chars[i].char
     dpi: tuple[int, int] = DPI["fine"]
+    # With a text layer: the page drawn from its text objects alone ('1', black where they
+    # put ink), so ink from anything else (an image, vector shapes) is known to be unread.
+    text_image: Image.Image | None = None
 
     def bilevel(self, threshold: int = 128) -> Image.Image:
         """The page as the fax carries it, black and white ('1')."""
@@ -363,7 +366,13 @@ def _collect(process: subprocess.Popen, kind: str, resolution: str, limits: Page
             if image_tag != b"I" or len(raw) != width * height:
                 raise DocumentUnreadable("crashed", "page image of the wrong size from the parser process")
             image = Image.frombytes("L", (width, height), raw)
-            pages.append(Page(number, image, width, height, text, chars, dpi))
+            text_image = None
+            if chars is not None:
+                text_tag, raw = _next(frames)
+                if text_tag != b"J" or len(raw) != (width + 7) // 8 * height:
+                    raise DocumentUnreadable("crashed", "text-layer image of the wrong size from the parser process")
+                text_image = Image.frombytes("1", (width, height), bytes(raw))
+            pages.append(Page(number, image, width, height, text, chars, dpi, text_image))
         elif tag == b"D":
             if not pages:
                 raise DocumentUnreadable("broken", "no pages")
@@ -471,7 +480,7 @@ class _Output:
     def json(self, tag: bytes, value) -> None:
         self.frame(tag, json.dumps(value, ensure_ascii=True).encode("ascii"))
 
-    def page(self, number: int, width: int, height: int, dpi, image, chars) -> None:
+    def page(self, number: int, width: int, height: int, dpi, image, chars, text_image=None) -> None:
         meta = {"number": number, "width": width, "height": height, "dpi": list(dpi)}
         meta["chars"] = -1 if chars is None else len(chars[0])
         self.json(b"P", meta)
@@ -482,6 +491,8 @@ class _Output:
                 boxes.byteswap()
             self.frame(b"B", boxes)
         self.frame(b"I", image)
+        if chars is not None:
+            self.frame(b"J", text_image)
         self.stream.flush()
 
 
@@ -651,11 +662,42 @@ def _child_pdf(out: _Output, data: bytes, limits: PageLimits, dpi: tuple[int, in
                     boxes[4 * i : 4 * i + 4] = array.array("f", (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
             chars = ("".join(map(chr, codes)), boxes)
         textpage.close()
-        out.page(index + 1, width, height, dpi, image, chars)
+        text_image = None
+        if chars is not None:
+            text_image = _text_objects_only(pdfium, pdfium_c, page, width, height)
+        out.page(index + 1, width, height, dpi, image, chars, text_image)
         del image
         bitmap.close()
         page.close()
     pdf.close()
+
+
+def _text_objects_only(pdfium, pdfium_c, page, width: int, height: int) -> bytes:
+    """The page rendered again from its text objects alone, everything else removed (images,
+    paths, annotations, form fields; also inside form XObjects), as packed bilevel rows:
+    what the text layer accounts for. Called after the full rendering and text extraction."""
+
+    def strip(count: int, get, remove) -> None:
+        for i in reversed(range(count)):
+            obj = get(i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+                continue
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+                strip(pdfium_c.FPDFFormObj_CountObjects(obj), lambda j, form=obj: pdfium_c.FPDFFormObj_GetObject(form, j),
+                      lambda inner, form=obj: pdfium_c.FPDFFormObj_RemoveObject(form, inner))
+                continue
+            if remove(obj):
+                pdfium_c.FPDFPageObj_Destroy(obj)
+
+    strip(pdfium_c.FPDFPage_CountObjects(page), lambda i: pdfium_c.FPDFPage_GetObject(page, i),
+          lambda obj: pdfium_c.FPDFPage_RemoveObject(page, obj))
+    bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_Gray)
+    bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, height)
+    pdfium_c.FPDF_RenderPageBitmap(bitmap, page, 0, 0, width, height, 0, pdfium_c.FPDF_PRINTING)
+    gray = Image.frombuffer("L", (width, height), bytes(bitmap.buffer), "raw", "L", bitmap.stride, 1)
+    bitmap.close()
+    return gray.point([0 if v < 128 else 255 for v in range(256)]).convert("1").tobytes()
 
 
 def _largest_image(pdfium_c, page) -> int:

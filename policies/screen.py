@@ -28,15 +28,17 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE, hide_middle
-from policies.ink import bilevel, dark_fraction, looks_like_placeholders
+from PIL import Image
+
+from policies.ink import bilevel, dark_fraction, despeckle, looks_like_placeholders
 from policies.layout import Glyph, PageText, TextView, lay_out
-from policies.ocr import OcrFailed, OcrWord, prepare, read_words
+from policies.ocr import OcrFailed, OcrWord, prepare, read_words, upright_rotation
 from policies.pages import Document, DocumentUnreadable, Page, load_document
 from policies.recognizers import HIDDEN, Hit, recognize
 from policies.settings import ScreenSettings
-from policies.text_layer import UNCOVERED_INK_PIXELS, garbled, uncovered_ink
+from policies.text_layer import UNCOVERED_INK_PIXELS, garbled, unaccounted_ink
 
-__all__ = ["Finding", "Hold", "ScreenResult", "ScreenSettings", "load_for_screening", "screen_document", "screen_loaded"]
+__all__ = ["DOUBTFUL", "Finding", "Hold", "PageReading", "ScreenResult", "ScreenSettings", "load_for_screening", "screen_document", "screen_loaded"]
 
 # A text-layer character is hidden when its box is this black (a masking bar) …
 HIDDEN_DARK_SHARE = 0.8
@@ -93,6 +95,10 @@ _HOLD_MESSAGES = {
 }
 
 
+_PAGE_HOLDS = ("ocr_failed", "ocr_timeout", "ocr_low_confidence")
+DOUBTFUL = "\ufffd"
+
+
 @dataclass(frozen=True)
 class Finding:
     page: int  # 1-based
@@ -125,6 +131,19 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class PageReading:
+    """What screening read on a page, for the rules that look at the words (the cover-sheet
+    number, the addressee): the visible text layer, then OCR of the ink it does not account
+    for (OCR lines in reading order, a page turned upright first if it had to be)."""
+
+    page: int
+    text: str
+    source: str  # text | ocr | text+ocr
+    confident: bool  # False when OCR could not read the page with confidence (or did not run)
+    sure_text: str = ""  # `text` with each character of a word OCR was unsure of as DOUBTFUL
+
+
+@dataclass(frozen=True)
 class ScreenResult:
     verdict: str  # pass | block | hold
     pages: int
@@ -133,6 +152,16 @@ class ScreenResult:
     seconds: float
     extra_approvers: int
     needs_privacy_officer: bool = False
+    readings: tuple[PageReading, ...] = ()
+
+    def renumbered(self, offset: int) -> "ScreenResult":
+        """The same result with every page number moved by `offset` (a page put in front)."""
+        hold = self.hold
+        if hold and hold.page is not None:
+            hold = (_hold(hold.code, hold.page + offset) if hold.code in _PAGE_HOLDS
+                    else replace(hold, page=hold.page + offset))
+        return replace(self, findings=[replace(f, page=f.page + offset) for f in self.findings], hold=hold,
+                       readings=tuple(replace(r, page=r.page + offset) for r in self.readings))
 
     @property
     def blocking(self) -> list[Finding]:
@@ -205,10 +234,12 @@ def screen_loaded(document: Document, settings: ScreenSettings | None = None, st
     started = time.monotonic() if started is None else started
     deadline = started + settings.time_limit_seconds
     findings: list[Finding] = []
+    readings: list[PageReading] = []
     hold: Hold | None = None
     for page in document.pages:
-        page_findings, page_hold = screen_page(page, settings, deadline)
+        page_findings, page_hold, reading = read_page(page, settings, deadline)
         findings.extend(page_findings)
+        readings.append(reading)
         hold = hold or page_hold
         if page_hold and page_hold.code == "time_limit":
             break
@@ -222,7 +253,7 @@ def screen_loaded(document: Document, settings: ScreenSettings | None = None, st
         verdict = "pass"
     officer = any(settings.needs_privacy_officer(f.category, f.sensitive, f.masked) for f in findings)
     return ScreenResult(verdict, len(document.pages), findings, hold, time.monotonic() - started,
-                        extra if verdict == "pass" else 0, officer and verdict == "pass")
+                        extra if verdict == "pass" else 0, officer and verdict == "pass", tuple(readings))
 
 
 def _with_actions(findings: list[Finding], settings: ScreenSettings) -> list[Finding]:
@@ -244,41 +275,136 @@ def _with_actions(findings: list[Finding], settings: ScreenSettings) -> list[Fin
 
 def screen_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[list[Finding], Hold | None]:
     """Findings on one page, and why it could not be read if it could not."""
+    findings, hold, _ = read_page(page, settings, deadline)
+    return findings, hold
+
+
+def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[list[Finding], Hold | None, PageReading]:
+    """Findings on one page, why it could not be read if it could not, and what was read."""
     findings: list[Finding] = []
+    text_layer = ""
     needs_ocr = not page.chars
     if page.chars:
         glyphs = [Glyph(c.char, (c.left, c.top, c.right, c.bottom)) for c in page.chars if c.right > c.left]
         if garbled(page.text or ""):
             needs_ocr = True
         else:
-            findings = _text_layer_findings(page, lay_out(glyphs, TEXT_LAYER_SPACE_GAP), settings)
-            needs_ocr = uncovered_ink(page.image, [g.box for g in glyphs]) > UNCOVERED_INK_PIXELS
+            findings, text_layer = _text_layer_findings(page, lay_out(glyphs, TEXT_LAYER_SPACE_GAP), settings)
+            needs_ocr = unaccounted_ink(page.image, page.text_image) > UNCOVERED_INK_PIXELS
     if not needs_ocr:
-        return findings, None
+        return findings, None, PageReading(page.number, text_layer, "text", True, text_layer)
     remaining = deadline - time.monotonic()
     if remaining <= 1:
-        return findings, _hold("time_limit", page.number, seconds=settings.time_limit_seconds)
-    prepared = prepare(page.image)
+        return findings, _hold("time_limit", page.number, seconds=settings.time_limit_seconds), \
+            PageReading(page.number, text_layer, "text", False, text_layer)
     try:
-        words = read_words(prepared, page.dpi, settings.ocr, min(settings.ocr.timeout_seconds, remaining))
+        reading = _ocr(page.image, page.dpi, settings, deadline)
     except OcrFailed as exc:
-        return findings, _hold(exc.code, page.number)
-    bw = bilevel(page.image)
-    confident = (_confidence(words, bw, settings.ocr.min_confidence) >= settings.ocr.min_confidence
-                 and not _ink_left_unread(prepared, words))
-    layout = lay_out([Glyph(w.text, w.box) for w in words], OCR_SPACE_GAP)
+        return findings, _hold(exc.code, page.number), PageReading(page.number, text_layer, "text", False, text_layer)
+    bw = reading.bilevel
+    confident = reading.confident
+    layout = lay_out([Glyph(w.text, w.box) for w in reading.words], OCR_SPACE_GAP)
     for finding in _findings(page.number, layout.view, recognize(layout.view, settings.allow, settings.identifiers),
                              "ocr", masked_anyway=False):
-        if not finding.masked and looks_like_placeholders(bw, _line_high(finding.bbox, page.dpi)):
+        if not finding.masked and looks_like_placeholders(bw, _line_high(finding.bbox, reading.dpi)):
             # OCR reads ＊＊＊＊ and ○○○ as kana and kanji: the image says it is masked.
             finding = replace(finding, masked=True, text="＊" * len(finding.text))
         if not confident and finding.category not in DIGIT_CATEGORIES:
             continue  # misread words make names of anything; the page is held for a person instead
+        finding = replace(finding, bbox=reading.on_page(finding.bbox))
         if not any(_same_value(finding, known) for known in findings):
             findings.append(finding)
+    ocr_sure = _sure_text(layout, [w.box for w in reading.words if w.confidence < settings.ocr.min_confidence])
+    read = PageReading(page.number, "\n".join(t for t in (text_layer, layout.text) if t),
+                       "text+ocr" if text_layer else "ocr", confident,
+                       "\n".join(t for t in (text_layer, ocr_sure) if t))
     if not confident:
-        return findings, _hold("ocr_low_confidence", page.number)
-    return findings, None
+        return findings, _hold("ocr_low_confidence", page.number), read
+    return findings, None, read
+
+
+@dataclass(frozen=True)
+class _OcrPass:
+    """OCR of a page, maybe turned upright first: words and images in the turned page's
+    pixels, and how to put a box back on the page as it came."""
+
+    words: list[OcrWord]
+    bilevel: object  # the (turned) page as the fax carries it
+    dpi: tuple[int, int]
+    confidence: float
+    confident: bool
+    rotation: int = 0  # degrees the page was turned clockwise
+    size: tuple[int, int] = (0, 0)  # the page's own size in pixels
+    y_scale: float = 1.0  # page rows per turned-page pixel before the turn (non-square fax pixels)
+
+    def on_page(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        if not self.rotation:
+            return box
+        width, height = self.size[0], round(self.size[1] / self.y_scale)  # the square-pixel page
+        left, top, right, bottom = box
+        if self.rotation == 180:
+            left, top, right, bottom = width - right, height - bottom, width - left, height - top
+        elif self.rotation == 90:  # turned clockwise: a turned (x, y) was (y, height - x)
+            left, top, right, bottom = top, height - right, bottom, height - left
+        else:  # 270: a turned (x, y) was (width - y, x)
+            left, top, right, bottom = width - bottom, left, width - top, right
+        return (math.floor(left), math.floor(top * self.y_scale), math.ceil(right), math.ceil(bottom * self.y_scale))
+
+
+def _ocr(image, dpi: tuple[int, int], settings: ScreenSettings, deadline: float) -> _OcrPass:
+    """OCR of the page; a page not read with confidence is asked which way up it is, and read
+    again turned upright when it was scanned upside down or sideways (only then: orientation
+    detection costs a third of a page's OCR)."""
+    first = _ocr_pass(image, dpi, settings, deadline)
+    if first.confident or deadline - time.monotonic() <= 1:
+        return first
+    rotation = upright_rotation(bilevel(image), dpi, settings.ocr, min(settings.ocr.timeout_seconds,
+                                                                        deadline - time.monotonic()))
+    if not rotation or deadline - time.monotonic() <= 1:
+        return first
+    # Turned a quarter, a standard-mode page's 98 dpi rows would become columns: square the
+    # pixels first, and read the turned page at the horizontal resolution both ways.
+    y_scale = dpi[1] / dpi[0]
+    square = image if rotation == 180 or y_scale == 1 else image.resize(
+        (image.width, round(image.height / y_scale)), Image.Resampling.BICUBIC)
+    turned_dpi = dpi if square is image else (dpi[0], dpi[0])
+    turned = square.rotate(-rotation, expand=True)
+    try:
+        second = _ocr_pass(turned, turned_dpi, settings, deadline)
+    except OcrFailed:
+        return first
+    if (second.confident, second.confidence) <= (first.confident, first.confidence):
+        return first
+    return replace(second, rotation=rotation, size=image.size, y_scale=y_scale if square is not image else 1.0)
+
+
+def _ocr_pass(image, dpi: tuple[int, int], settings: ScreenSettings, deadline: float) -> _OcrPass:
+    prepared = prepare(image)
+    words = read_words(prepared, dpi, settings.ocr, min(settings.ocr.timeout_seconds, deadline - time.monotonic()))
+    bw = bilevel(image)
+    if not words and _inked(prepared):
+        raise OcrFailed("ocr_failed", "no text read from a page with ink")
+    confidence = _confidence(words, bw, settings.ocr.min_confidence)
+    confident = confidence >= settings.ocr.min_confidence and not _ink_left_unread(prepared, words)
+    return _OcrPass(words, bw, dpi, confidence, confident)
+
+
+def _sure_text(layout: PageText, doubtful: list[tuple[float, float, float, float]]) -> str:
+    """The OCR text with the characters of doubtful words (below the confidence threshold)
+    replaced by DOUBTFUL, for rules that must not act on a misread name."""
+    def unsure(box) -> bool:
+        if box is None:
+            return False
+        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in doubtful)
+
+    return "".join(DOUBTFUL if not c.isspace() and unsure(box) else c for c, box in zip(layout.text, layout.boxes))
+
+
+def _inked(prepared) -> bool:
+    """Ink enough for a few characters once rules, bars and specks are gone: OCR must read
+    something there (a stray mark or a stamp alone is less)."""
+    return despeckle(bilevel(prepared)).histogram()[0] > UNCOVERED_INK_PIXELS
 
 
 def _line_high(box: tuple[int, int, int, int], dpi: tuple[int, int]) -> tuple[float, float, float, float]:
@@ -289,9 +415,9 @@ def _line_high(box: tuple[int, int, int, int], dpi: tuple[int, int]) -> tuple[fl
     return (left, top - grow, right, bottom + grow)
 
 
-def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings) -> list[Finding]:
+def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings) -> tuple[list[Finding], str]:
     """Recognize what the recipient sees: hidden characters read as ■. Values found only in
-    the full text layer are reported as masked."""
+    the full text layer are reported as masked. Also returns the visible text."""
     bw = bilevel(page.image)
     hidden = {i: HIDDEN for i, box in enumerate(layout.boxes)
               if box is not None and not layout.text[i].isspace() and _hidden(bw, box, layout.text[i])}
@@ -303,7 +429,7 @@ def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings)
                                  "text", masked_anyway=True):
             if not any(_same_value(finding, known) for known in findings):
                 findings.append(finding)
-    return findings
+    return findings, visible.text
 
 
 def _hidden(bw, box, char: str) -> bool:

@@ -3,24 +3,23 @@
 A text layer can be absent (a scan), garbled (a font without a usable ToUnicode map gives
 private-use or replacement characters), or incomplete: a form printed as text with the
 applicant's details pasted in as an image, a scan with a partial OCR layer. The first two
-are seen in the text; the third by painting every text-layer character's box white, and
-ruled lines and solid bars too, and looking for ink that is left.
+are seen in the text; the third by comparing the page with the page drawn from its text
+objects alone, ruled lines and solid bars left out, and looking for ink that is left.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageFilter
 
 from policies.ink import bilevel, rules_mask, solid_mask
-from policies.layout import Box
 
 # More ink than this outside the text layer's boxes (about five characters of 10 pt text at
 # fine resolution) means something on the page is not in the text layer.
 UNCOVERED_INK_PIXELS = 1000
 GARBLED_SHARE = 0.1
-_BOX_PAD = 3
+_GROW = 3  # pixels of tolerance (a 3×3 neighbourhood) around what the text objects drew
 
 
 def garbled(text: str) -> bool:
@@ -31,14 +30,16 @@ def garbled(text: str) -> bool:
     return bad / len(letters) > GARBLED_SHARE
 
 
-def uncovered_ink(image: Image.Image, boxes: list[Box]) -> int:
-    """Black pixels on the page outside the text layer's character boxes, ruled lines and
-    solid areas."""
+def unaccounted_ink(image: Image.Image, text_image: Image.Image | None) -> int:
+    """Black pixels on the page that its text objects did not draw (`text_image`, the page
+    rendered from them alone: policies.pages), leaving out ruled lines and solid areas. Ink
+    inside a character's box counts as much as ink beside it: an image laid over the text
+    layer shows what the text layer does not say."""
     bw = bilevel(image)
     residue = bw.copy()
-    draw = ImageDraw.Draw(residue)
-    for left, top, right, bottom in boxes:
-        draw.rectangle((left - _BOX_PAD, top - _BOX_PAD, right + _BOX_PAD, bottom + _BOX_PAD), fill=255)
+    if text_image is not None:
+        drawn = text_image.convert("L").filter(ImageFilter.MinFilter(_GROW))  # anti-aliased edges
+        residue = ImageChops.lighter(residue, ImageChops.invert(drawn))
     residue.paste(255, mask=rules_mask(bw))
     residue.paste(255, mask=solid_mask(image))
     return residue.histogram()[0]

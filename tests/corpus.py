@@ -132,6 +132,7 @@ class Sample:
     data: bytes
     values: list[Value]
     pages: int
+    addressee: str | None = None  # the organisation its first page is addressed to (None: a person, or nobody)
 
     @property
     def readable(self) -> list[Value]:
@@ -252,6 +253,11 @@ class Sheet:
         self.boxes: list[list[Rect]] = [[]]
         self.rules: list[list[Rect]] = [[]]
         self.values: list[Value] = []
+        self.addressee: str | None = None  # the organisation page 1 is addressed to, if any
+
+    def address_to(self, organisation: str) -> None:
+        if self.addressee is None and len(self.pages) == 1:
+            self.addressee = organisation
 
     def new_page(self) -> None:
         self.pages.append([])
@@ -389,7 +395,9 @@ def roster(sheet: Sheet, rng: random.Random, who: Person) -> None:
 def medical(sheet: Sheet, rng: random.Random, who: Person) -> None:
     """A referral or consultation record: a patient, diagnoses, medicines, running text."""
     sheet.text(60, 22, rng.choice(("診療情報提供書", "相談記録票", "訪問看護指示書")), 15)
-    sheet.text(20, 35, f"{rng.choice(COMPANIES[:2])} 御中", 11)
+    company = rng.choice(COMPANIES[:2])
+    sheet.address_to(company)
+    sheet.text(20, 35, f"{company} 御中", 11)
     sheet.value(20, 50, "name", who.name, 11, prefix="患者氏名 ")
     sheet.value(110, 50, "birth_date", who.birth, 11, prefix="生年月日 ")
     sheet.value(20, 61, "address", who.address, 11, prefix="住所 ")
@@ -411,6 +419,7 @@ def medical(sheet: Sheet, rng: random.Random, who: Person) -> None:
 def cover(sheet: Sheet, rng: random.Random, who: Person | None = None) -> None:
     """A fax cover sheet: the destination from the directory, the office, the contact person."""
     organisation, fax = rng.choice(DIRECTORY)
+    sheet.address_to(organisation)
     sheet.text(80, 25, "FAX送信票", 16)
     sheet.text(20, 45, f"宛先: {organisation} 御中", 12)
     sheet.text(20, 55, f"FAX番号: {fax}", 12)
@@ -429,6 +438,7 @@ def business(sheet: Sheet, rng: random.Random, who: Person | None = None) -> Non
     company = rng.choice(COMPANIES)
     prefecture, city, towns = rng.choice(PLACES)
     sheet.text(85, 22, rng.choice(("御見積書", "請求書", "納品書")), 16)
+    sheet.address_to(OFFICE_NAME)
     sheet.text(20, 38, f"{OFFICE_NAME} 御中", 11)
     sheet.text(120, 50, company, 11)
     sheet.text(120, 57, f"〒{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}", 9.5)
@@ -485,7 +495,7 @@ def sample(template: str, variant: str, medium: str, seed: int, with_cover: bool
     _BUILDERS[template](sheet, rng, person(rng))
     data = render(sheet, medium, rng)
     name = f"{template}-{variant}-{medium}-{seed}" + ("-cover" if with_cover else "")
-    return Sample(name, template, variant, medium, data, sheet.values, len(sheet.pages))
+    return Sample(name, template, variant, medium, data, sheet.values, len(sheet.pages), sheet.addressee)
 
 
 def variants_of(template: str) -> tuple[str, ...]:

@@ -281,6 +281,31 @@ def test_cover_sheet_naming_another_number_blocks(world):
     assert "03-5432-1112" in job["reasons"][0]["message_ja"] and "03-5432-1111" not in job["reasons"][0]["message_ja"]
 
 
+def test_a_faxed_cover_sheet_naming_another_number_blocks(world):
+    """A G4 fax TIFF from an MFD (no text layer): the cover sheet is read by the screening's OCR."""
+    app, gateway, tokens, fax, mail = world
+    cover = [(20, 20, "FAX送信票", 20), (20, 40, "宛先: 子ども家庭支援係 御中", 12), (20, 55, "FAX: 03-5432-1112", 14),
+             (20, 75, "発信元: 保健福祉課", 11), (20, 85, "会議資料を送付いたします。", 10.5)]
+    tiff = docgen.fax_tiff([docgen.render_text_image(cover)])
+    message = fax_message(tiff, filename="scan.tif", maintype="image", subtype="tiff")
+    job_id = queued_id(submit(gateway.smtp_port, message))
+    assert wait_state(app, job_id, {"blocked", "awaiting_confirmation"}, timeout=60) == "blocked"
+    job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
+    assert [r["code"] for r in job["reasons"]] == ["cover_number_mismatch"]
+    assert "03-5432-1112" in job["reasons"][0]["message_ja"]
+    assert fax.received == []
+
+
+def test_a_stale_entry_with_personal_data_reports_both_reasons_and_a_wrong_addressee_blocks(world):
+    app, gateway, tokens, fax, mail = world
+    pages = [[(20, 20, "株式会社あおぞら 御中", 12), (20, 40, "生年月日 昭和60年4月1日", 11)]]
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(pages), to=f"sd-3@{DOMAIN}")))
+    wait_state(app, job_id, {"blocked"})
+    job = api(gateway, tokens["sato"]).get(f"/api/jobs/{job_id}").json()
+    assert [r["code"] for r in job["reasons"]] == ["stale", "personal_data", "addressee_mismatch"]
+    assert "株式会社あおぞら" in job["reasons"][2]["message_ja"] and "旧事務所" in job["reasons"][2]["message_ja"]
+
+
 def test_sensitive_data_with_no_identifiable_person_needs_one_more_approver(world):
     app, gateway, tokens, fax, mail = world
     pages = [[(20, 20, "連絡票", 14), (20, 40, "氏名: ＊＊＊＊", 11), (20, 55, "既往歴: 喘息", 11)]]

@@ -54,7 +54,7 @@ def test_bad_policy_files(tmp_path, text, fragment):
 
 def _tools(policy, entry):
     document = SimpleNamespace(pages=[SimpleNamespace(text="会議資料を送付します。", image=None)])
-    clean = SimpleNamespace(verdict="pass", findings=[], hold=None)
+    clean = SimpleNamespace(verdict="pass", findings=[], hold=None, readings=())
     return Tools(PbxProfile(), policy, lambda slot: entry, lambda number: [entry], lambda data: document,
                  lambda loaded: clean, lambda *args, **kwargs: SimpleNamespace(status="not_cover"))
 

@@ -16,8 +16,10 @@ from policies.wordlists import PREFECTURES
 
 _BLOCK = r"\d+\s*(?:丁目|番地|番|号|-|の)\s*\d+(?:\s*(?:番地|番|号|-|の)\s*\d+)*\s*(?:号|番地?)?"
 _HAS_BLOCK = re.compile(r"\d+\s*(?:丁目|番地|番|号|-|の)|\d{1,4}$")
-# Labels of an organisation's address (所在地) or a workplace (勤務先): not a home.
-_BUSINESS_LABELS = frozenset(("所在地", "本社", "会社名", "事業所名", "勤務先", "学校名", "送信元", "発信元"))
+# Labels of an organisation's address (所在地), a workplace (勤務先) or a notice's venue
+# (会場, 場所): not a home.
+_BUSINESS_LABELS = frozenset(("所在地", "本社", "会社名", "事業所名", "勤務先", "学校名", "送信元", "発信元", "場所", "会場",
+                              "開催場所", "開催会場", "集合場所", "実施場所", "会場住所"))
 _PLACE_LETTERS = re.compile(r"[\u4e00-\u9fff\u3041-\u30ff]{2}")
 _STARTS_WITH_BLOCK = re.compile(r"\s*" + _BLOCK)
 _ADDRESS = re.compile(
