@@ -15,6 +15,7 @@ DEFAULT_POLICY = Path(__file__).with_name("default_policy.toml")
 RULE_NAMES = (
     "destination_dialable",
     "in_directory",
+    "entry_approved",
     "entry_reviewed",
     "entry_not_retired",
     "entry_not_stale",

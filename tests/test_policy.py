@@ -92,3 +92,10 @@ def test_personal_data_settings_live_in_the_policy(tmp_path):
     assert policy.screening.action("health") == "block"
     with pytest.raises(PolicyError, match=r"\[personal_data\]"):
         load_policy(write(tmp_path, '[personal_data.categories]\nhealth = "shout"\n'))
+
+
+def test_every_rule_of_the_chain_can_be_named_in_the_policy():
+    from gateway.policy import RULE_NAMES
+    from gateway.screening import CHAIN
+
+    assert RULE_NAMES == tuple(name for name, _, _ in CHAIN)
