@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 
 from directory.dialplan import national_digits
 from directory.schema import DirectoryEntry
-from gateway import approvals, auditlog, confirmation, incident_actions, incidents, jobs, report_follower
+from gateway import (approvals, auditlog, confirmation, directory_lookups, incident_actions, incidents, jobs,
+                     report_follower)
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from gateway.addressing import parse_recipient
 from gateway.cover_prepend import outgoing_document
@@ -21,17 +22,12 @@ from gateway.models import AuditCheckpoint, AuditHead, Job, Record, RuleResult
 from gateway.records import ConfirmationFact, TransmissionFacts, build_record, make_checkpoint, thumbnail
 from gateway.signing import SigningKeyError, expiry_warning
 from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError
-from gateway.screening import EntryView, Outcome, RuleRecord, Subject, Tools, run_chain
+from gateway.screening import Outcome, RuleRecord, Subject, Tools, run_chain
 from policies.pages import DocumentUnreadable
 from policies.screen import load_for_screening, screen_loaded
 
 log = structlog.get_logger("faxgate.worker")
 ACTOR = "system:worker"
-
-
-def _view(entry: DirectoryEntry) -> EntryView:
-    return EntryView(entry.id, entry.slot, entry.name, entry.organization, entry.kind, entry.status, entry.e164,
-                     entry.extension, entry.last_used, entry.verified_on, entry.version)
 
 
 RECORDED_STATES = ("sent", "failed", "blocked", "rejected", "expired", "delivery_unknown")
@@ -46,17 +42,6 @@ class Worker:
         self.report_log_seen: tuple[int, int] | None = None
         self.expiry_warned_at = float("-inf")
 
-    # -- lookups, each in its own short transaction (document parsing must not hold the database)
-
-    def _entry_by_slot(self, slot: int) -> EntryView | None:
-        with self.app.session() as session:
-            entry = session.scalar(select(DirectoryEntry).where(DirectoryEntry.slot == slot))
-            return _view(entry) if entry else None
-
-    def _entries_by_number(self, e164: str) -> list[EntryView]:
-        with self.app.session() as session:
-            return [_view(e) for e in session.scalars(select(DirectoryEntry).where(DirectoryEntry.e164 == e164))]
-
     def tools(self) -> Tools:
         with self.app.session() as session:
             destinations = session.execute(select(DirectoryEntry.e164, DirectoryEntry.organization)
@@ -64,7 +49,9 @@ class Worker:
         # Directory destinations are where faxes are meant to go, not personal data on a page.
         settings = self.app.screen_settings.with_directory(
             [e164 for e164, _ in destinations if e164], [org for _, org in destinations if org])
-        return Tools(self.app.profile, self.app.policy, self._entry_by_slot, self._entries_by_number,
+        # Lookups each in their own short transaction: document parsing must not hold the database.
+        directory = directory_lookups.lookups(self.app)
+        return Tools(self.app.profile, self.app.policy, directory.entry_by_slot, directory.entries_by_number,
                      lambda data: load_for_screening(data, settings), lambda document: screen_loaded(document, settings),
                      self.app.check_cover,
                      lambda subject: outgoing_document(subject, self.app.config.coversheet, self.app.page_limits))
