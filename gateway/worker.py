@@ -35,6 +35,7 @@ RECORDED_STATES = ("sent", "failed", "blocked", "rejected", "expired", "delivery
 
 class Worker:
     EXPIRY_WARNING_EVERY = 3600.0  # seconds between two log warnings of a signing certificate about to expire
+    RECORDS_RETRY_SECONDS = 60.0  # while records cannot be signed, look again this often (no job goes without one)
 
     def __init__(self, app):
         self.app = app
@@ -229,7 +230,7 @@ class Worker:
                                    timestamper=self.app.timestamper())
         except SigningKeyError as exc:  # no key, a token or TSA not answering: the job waits for its record
             log.warning("records_paused", reason=exc.message_en)
-            self.records_paused_until = time.monotonic() + 60
+            self.records_paused_until = time.monotonic() + self.RECORDS_RETRY_SECONDS
             return False
         digest = hashlib.sha256(pdf).hexdigest()
         with self.app.session() as session:
