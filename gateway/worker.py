@@ -285,11 +285,17 @@ class Worker:
 
     def expire(self) -> None:
         limit = utcnow() - dt.timedelta(hours=self.app.policy.job_ttl_hours)
+        notices = []
         with self.app.session() as session:
             stale = session.scalars(select(Job).where(
                 Job.state.in_(("awaiting_confirmation", "approved", "blocked")), Job.updated_at < limit))
             for job in stale:
+                told_before = job.state == "blocked"  # the submitter was told it was stopped, and why
                 jobs.move(session, job, "expired", ACTOR, f"waited longer than {self.app.policy.job_ttl_hours} hours")
+                if not told_before:  # a fax still on its way must not be taken for sent
+                    notices.append(("expired", job.submitter_email, job.id, job.e164 or job.destination_input, []))
+        for notice in notices:
+            self.app.notifier.notify(*notice)
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 0.5,
             screen_only: bool = False) -> None:

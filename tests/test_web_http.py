@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import time
 
 import pytest
 from sqlalchemy import update
@@ -322,6 +323,26 @@ def test_a_rejected_fax_is_counted_for_its_submitter_until_opened(world):
     assert not_sent_count(submitter.get("/jobs").text) == 0, "what they did themselves needs no telling"
     english = submitter.get("/lang/en", params={"next": "/not-sent"})
     assert "Rejected: it will not be sent." in submitter.get(english.headers["location"]).text
+
+
+def test_a_fax_that_expires_unconfirmed_is_told_by_mail_and_in_the_web_app(world, peers):
+    app, port = world
+    fax, mail = peers
+    waiting, stopped = stored_job(app), stored_job(app, pages=PERSONAL_PAGES)
+    assert [m.message["Subject"][:18] for m in mail.wait_for(2)]  # asked to confirm; told it was stopped
+    with app.session() as session:
+        session.execute(update(Job).where(Job.id.in_([waiting, stopped]))
+                        .values(updated_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)))
+    Worker(app).expire()
+    assert job_state(app, waiting) == job_state(app, stopped) == "expired"
+    *_, expired = mail.wait_for(3)
+    assert "期限" in expired.message["Subject"] and waiting in expired.message["Subject"]
+    assert "送信されていません" in expired.message.get_body().get_content()
+    time.sleep(0.5)
+    assert len(mail.received) == 3, "the stopped fax was told once, when it was stopped"
+    submitter = signed_in(port, "sato")
+    assert not_sent_count(submitter.get("/jobs").text) == 2
+    assert "確認を待つ期限を過ぎたため、送信されません。" in submitter.get("/not-sent").text
 
 
 def test_the_submitter_sends_the_auto_masked_version_of_a_stopped_fax(world):
