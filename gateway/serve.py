@@ -16,6 +16,7 @@ from aiosmtpd.smtp import SMTP
 from gateway.api import create_api
 from gateway.intake import DeviceAuthenticator, DeviceRegistry, Intake
 from gateway.intake_writer import IntakeWriter
+from gateway.signing import SigningKeyError, first_start_keys
 from gateway.worker import Worker
 
 log = structlog.get_logger("faxgate.serve")
@@ -103,8 +104,6 @@ class Gateway:
         """The embedded default (SQLite, one host) signs with a local CA made on its first start,
         as scripts/run.sh did. Not with a shared database: every host would make a CA of its own,
         and records must chain to one trust root (docs/install.md: `faxgate records init-ca`)."""
-        from gateway.signing import SigningKeyError, first_start_keys  # pyHanko: only where used
-
         if self.app.engine.dialect.name != "sqlite":
             return
         records = self.app.config.records
