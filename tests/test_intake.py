@@ -173,6 +173,18 @@ def test_an_entry_retired_or_added_takes_effect_at_the_next_rcpt(running):
     assert _rcpt(gateway, f"sd-9@{DOMAIN}")[0] == 250
 
 
+def test_the_rcpt_check_does_not_wait_behind_a_writer(running):
+    """The directory is read without the write lock: a long write elsewhere (an import, a
+    commit of many jobs) does not hold the device at RCPT."""
+    app, gateway = running
+    with app.session() as session:  # SQLite: BEGIN IMMEDIATE, the write lock, until the block ends
+        session.query(DirectoryEntry).filter_by(slot=3).one().name = "変更中"
+        session.flush()
+        started = time.monotonic()
+        assert _rcpt(gateway, f"sd-1@{DOMAIN}")[0] == 250
+        assert time.monotonic() - started < 3
+
+
 def test_directory_unavailable_at_rcpt_answers_451(running):
     app, gateway = running
     with app.engine.begin() as connection:
