@@ -103,7 +103,7 @@ class ServeProcess:
             pin = ["taskset", "-c", str(self.cpu)] if self.cpu is not None else []  # taskset execs: same PID
             self.process = subprocess.Popen(
                 [*pin, sys.executable, "-m", "gateway", "serve", "--only", self.parts, "--config", str(self.config)],
-                stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=ROOT)
+                stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=self.config.parent)  # its own ./faxgate-keys
         deadline = time.monotonic() + 60
         while True:
             try:

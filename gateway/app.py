@@ -28,12 +28,14 @@ from policies.settings import ScreenSettings
 
 
 class App:
-    # The signing certificate is looked at again at most this often for /readyz.
+    # The signing key is looked at again at most this often for /readyz; sooner while it cannot
+    # be used, so readiness comes back soon after the key is fixed.
     SIGNING_CHECK_SECONDS = 600
+    SIGNING_RECHECK_SECONDS = 10
 
     def __init__(self, config: Config):
         self.config = config
-        self._signing_checked: tuple[float, tuple[str, str] | None] = (float("-inf"), None)
+        self._signing_checked: tuple[float, object, tuple[str, str] | None] = (float("-inf"), None, None)
 
     @cached_property
     def profile(self) -> PbxProfile:
@@ -110,20 +112,27 @@ class App:
 
     def signing_expiry_warning(self) -> tuple[str, str] | None:
         """(Japanese, English) when the signing certificate expires within `[records]
-        expiry_warning_days`; looked at every SIGNING_CHECK_SECONDS. A key that cannot be
-        loaded is not this warning's business: the worker logs it at every attempt."""
-        checked_at, warning = self._signing_checked
-        if time.monotonic() - checked_at < self.SIGNING_CHECK_SECONDS:
-            return warning
+        expiry_warning_days`."""
+        return self._signing_check()[1]
+
+    def signing_problem(self):
+        """The SigningKeyError that keeps records from being signed now, or None."""
+        return self._signing_check()[0]
+
+    def _signing_check(self):
+        checked_at, problem, warning = self._signing_checked
+        every = self.SIGNING_RECHECK_SECONDS if problem else self.SIGNING_CHECK_SECONDS
+        if time.monotonic() - checked_at < every:
+            return problem, warning
         from gateway.signing import SigningKeyError, expiry_warning
 
         try:
             with self.signing() as key:
-                warning = expiry_warning(key.certificate, self.config.records.expiry_warning_days)
-        except SigningKeyError:
-            warning = None
-        self._signing_checked = (time.monotonic(), warning)
-        return warning
+                problem, warning = None, expiry_warning(key.certificate, self.config.records.expiry_warning_days)
+        except SigningKeyError as exc:
+            problem, warning = exc, None
+        self._signing_checked = (time.monotonic(), problem, warning)
+        return problem, warning
 
     def check_cover(self, text, e164, *, dial_string=None, confident=True):
         own = [self.config.coversheet.fax] if self.config.coversheet.fax else []

@@ -15,6 +15,7 @@ from gateway.cli_incidents import incidents_group
 from gateway.cli_jobs import jobs_group
 from gateway.cli_records import records_group
 from gateway.cli_scan import scan_command
+from gateway.cli_send import send_command
 from gateway.cli_support import config_option, emit_json, get_app
 from gateway.config import ConfigError
 
@@ -94,7 +95,7 @@ def dial_explain(ctx: click.Context, dial: str, outside_line: str | None, area_c
 
 
 for command in (directory_group, serve_command, users_group, devices_group, audit_group, tls_group, jobs_group,
-                records_group, scan_command, incidents_group):
+                records_group, scan_command, send_command, incidents_group):
     cli.add_command(command)
 
 

@@ -39,6 +39,12 @@ def serve_command(ctx, only: str) -> None:
     asyncio.run(serve_forever(gateway))
 
 
+PASSWORD_PROBLEMS = {
+    "password_short": "パスワードは12文字以上にしてください (at least 12 characters)",
+    "password_long": "パスワードが長すぎます (the password is too long)",
+}
+
+
 @click.group("users")
 def users_group() -> None:
     """職員アカウント (staff accounts)."""
@@ -58,7 +64,7 @@ def users_add(ctx, name, role, email, department, password_stdin, privacy_office
     """職員を登録する."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and len(password) < 12:
-        raise click.ClickException("パスワードは12文字以上にしてください (at least 12 characters)")
+        raise click.ClickException(PASSWORD_PROBLEMS["password_short"])
     app = get_app(ctx)
     try:
         with app.session() as session:
@@ -66,6 +72,36 @@ def users_add(ctx, name, role, email, department, password_stdin, privacy_office
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"利用者 {name} ({role}) を登録しました", err=True)
+
+
+@users_group.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="パスワードを標準入力から1行で読む（省略時は2回入力を求める）")
+@config_option
+@click.pass_context
+def users_passwd(ctx, name, password_stdin) -> None:
+    """職員のパスワードを設定する（Web アプリへのサインイン用）。サインイン中のセッションは終わる."""
+    from gateway.web import user_editor, user_store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("新しいパスワード (new password)", hide_input=True,
+                                confirmation_prompt="もう一度 (again)")
+    problems = user_editor.password_problems(password)
+    if problems:
+        raise click.ClickException(PASSWORD_PROBLEMS[problems[0]])
+    app = get_app(ctx)
+    try:
+        with app.session() as session:
+            user = user_by_name(session, name)
+            if user.source == "ldap":
+                raise UserError(f"{name} はディレクトリサーバーのパスワードでサインインします "
+                                "(this account signs in with its directory password)")
+            user_store.set_password(session, user, password, default_actor())
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"利用者 {name} のパスワードを設定しました", err=True)
 
 
 @users_group.command("token")

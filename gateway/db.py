@@ -41,8 +41,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _sqlite_begin_immediate(connection) -> None:
     """Take the write lock when a transaction starts: a transaction that read first and wrote
-    later could otherwise fail at once with 'database is locked' instead of waiting its turn."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    later could otherwise fail at once with 'database is locked' instead of waiting its turn.
+    A connection marked ``read_only`` (execution option) begins deferred: it never writes, and
+    must not wait behind the intake's commits (WAL gives it one consistent snapshot)."""
+    connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:

@@ -1,10 +1,12 @@
-"""Operations endpoints: liveness, readiness (the database answers and its schema is current),
+"""Operations endpoints: liveness, readiness (the database answers, its schema is current and
+records can be signed),
 and Prometheus metrics in the text exposition format (no client library needed): jobs by state
 and queue ages from the database, screening time and relay results counted by this process."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from gateway import db
@@ -28,6 +30,10 @@ def health_router(app) -> APIRouter:
             return Response('{"status":"database unavailable"}', status_code=503, media_type="application/json")
         if current != db.head_revision():
             return Response('{"status":"schema out of date"}', status_code=503, media_type="application/json")
+        problem = app.signing_problem()
+        if problem is not None:  # intake goes on, but every ended job waits for its signed record
+            return JSONResponse({"status": "signing key unusable", "code": problem.code,
+                                 "reason": problem.message_en, "reason_ja": problem.message_ja}, status_code=503)
         warning = app.signing_expiry_warning()  # still ready: records keep being signed until the date
         return {"status": "ready", "warnings": [warning[1]]} if warning else {"status": "ready"}
 

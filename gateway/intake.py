@@ -10,11 +10,12 @@ import ipaddress
 import structlog
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from gateway import incident_actions
+from gateway import directory_lookups, incident_actions
 from gateway.addressing import AddressRefused, parse_recipient
 from gateway.delivery_reports import ReportError, parse_dsn
 from gateway.intake_writer import TEMPORARY_FAILURE, IntakeWriter, reply
 from gateway.models import Device
+from gateway.screening import destination_refusal
 from gateway.users import password_matches
 
 log = structlog.get_logger("faxgate.intake")
@@ -65,6 +66,7 @@ class Intake:
     def __init__(self, app, registry: DeviceRegistry, writer: IntakeWriter, on_queued=lambda: None):
         self.app, self.registry, self.writer = app, registry, writer
         self.on_queued = on_queued  # a job was stored: wake this process's worker
+        self.directory = directory_lookups.lookups(app)
 
     def device_of(self, session) -> str | None:
         """The device this connection speaks for, or None when it may not submit."""
@@ -100,9 +102,17 @@ class Intake:
             return reply("550 5.5.3", "One fax destination per message: broadcast is not allowed",
                          "同報送信はできません。宛先ごとに1通ずつ送ってください")
         try:
-            parse_recipient(address, self.app.config.smtp.domain, self.app.profile)
+            request = parse_recipient(address, self.app.config.smtp.domain, self.app.profile)
         except AddressRefused as exc:
             return reply(exc.refusal.code, exc.refusal.english, exc.refusal.japanese)
+        try:
+            refusal = await asyncio.to_thread(destination_refusal, request, self.directory)
+        except Exception:
+            log.exception("directory_lookup_failed", recipient=address)
+            return TEMPORARY_FAILURE
+        if refusal is not None:  # nothing the document says could make it sendable: tell the device now
+            log.info("recipient_refused", recipient=address, code=refusal.code)
+            return reply("550 5.1.1", f"{refusal.code}: {refusal.message_en}", refusal.message_ja)
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 

@@ -1,5 +1,5 @@
 """Mail notices to the submitter: blocked (why and what to do), waiting for confirmation,
-sent, failed. A notice that cannot be delivered is logged; it never changes a job."""
+sent, failed, expired before it was confirmed. A notice that cannot be delivered is logged; it never changes a job."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ SUBJECTS = {
     "awaiting_confirmation": "【faxgate】宛先の確認をお願いします",
     "sent": "【faxgate】送信しました",
     "failed": "【faxgate】送信できませんでした",
+    "expired": "【faxgate】確認の期限が過ぎたため送信しません",
 }
 
 
@@ -35,6 +36,9 @@ class Notifier:
             lines.append("点検を通りました。次の画面で宛先番号を再入力して確認してください（報告第371号の誤送信防止）。")
         elif kind == "sent":
             lines.append("ファクスサーバーが受け付けました。")
+        elif kind == "expired":
+            lines.append("宛先の確認がそろわないまま期限が過ぎたため、このファクスは送信されていません。"
+                         "必要なら送り直してください。")
         else:
             lines.append("ファクスサーバーに渡せませんでした。管理者に連絡してください。")
             lines.extend(f"・{r['message_ja']}" for r in reasons)

@@ -312,6 +312,33 @@ CONTENT_RULES = frozenset(("document_readable", "personal_data", "cover_sheet_nu
                            "addressee_matches", "pages_legible"))
 
 
+# The destination rules whose hit nobody can lift while the message waits: no entry in that
+# slot, a number no entry has, an entry retired, a dial string that must not be dialled. An
+# entry that awaits review or approval, or is stale, can become usable: those are screened.
+_NEVER_ACCEPTABLE = (destination_dialable, in_directory, entry_not_retired)
+
+
+@dataclass(frozen=True)
+class DirectoryLookups:
+    """The part of Tools the destination rules read: enough to judge a recipient before any
+    document has arrived."""
+
+    profile: PbxProfile
+    entry_by_slot: Callable[[int], EntryView | None]
+    entries_by_number: Callable[[str], list[EntryView]]
+
+
+def destination_refusal(request: DestinationRequest, lookups: DirectoryLookups) -> Hit | None:
+    """The hit of a destination rule the directory can never get past, for the intake to refuse
+    at RCPT (the device shows it at once); None when only screening can decide."""
+    subject = Subject(request=request, document_bytes=b"", today=dt.date.today())
+    for rule in _NEVER_ACCEPTABLE:
+        hit = rule(subject, lookups)
+        if hit is not None:
+            return hit
+    return None
+
+
 @dataclass(frozen=True)
 class RuleRecord:
     rule: str

@@ -16,6 +16,7 @@ from aiosmtpd.smtp import SMTP
 from gateway.api import create_api
 from gateway.intake import DeviceAuthenticator, DeviceRegistry, Intake
 from gateway.intake_writer import IntakeWriter
+from gateway.signing import SigningKeyError, first_start_keys
 from gateway.worker import Worker
 
 log = structlog.get_logger("faxgate.serve")
@@ -55,6 +56,8 @@ class Gateway:
         app.engine  # migrate (SQLite) or check the schema before anything listens
         app.policy
         loop = asyncio.get_running_loop()
+        if self.want_worker:  # the signer; before anything listens, so /readyz is right from the start
+            await loop.run_in_executor(self.executor, self._first_start_keys)
         if self.want_smtp:
             await loop.run_in_executor(self.executor, self.registry.refresh)
             await self.writer.start()
@@ -97,6 +100,22 @@ class Gateway:
                 self.worker_threads.append(thread)
                 thread.start()
 
+    def _first_start_keys(self) -> None:
+        """The embedded default (SQLite, one host) signs with a local CA made on its first start,
+        as scripts/run.sh did. Not with a shared database: every host would make a CA of its own,
+        and records must chain to one trust root (docs/install.md: `faxgate records init-ca`)."""
+        if self.app.engine.dialect.name != "sqlite":
+            return
+        records = self.app.config.records
+        try:
+            created = first_start_keys(records, organization=self.app.config.coversheet.office_name or "faxgate")
+        except (OSError, SigningKeyError) as exc:  # intake and screening go on; /readyz says records cannot be signed
+            log.error("signing_key_not_created", directory=records.key_file, error=str(exc))
+            return
+        if created:
+            log.info("signing_key_created", ca=str(created.ca_cert), key=str(created.key),
+                     note="keep ca-key.pem offline: it only issues the next signing certificate")
+
     def _wake_workers(self) -> None:
         for wake in self.wakeups:
             wake.set()
@@ -128,11 +147,11 @@ class Gateway:
 
 
 async def serve_forever(gateway: Gateway) -> None:
-    await gateway.start()
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before starting: a stop asked for meanwhile is a clean stop
         loop.add_signal_handler(signum, stopped.set)
+    await gateway.start()
     await stopped.wait()
     log.info("stopping")
     await gateway.stop()

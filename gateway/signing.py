@@ -517,3 +517,29 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         raise SigningKeyError("exists", path=str(path)) from None
     with os.fdopen(fd, "wb") as file:
         file.write(data)
+
+
+# The [records] keys that say where the signing key is: left at their defaults, none is configured.
+_KEY_LOCATION = ("key_file", "cert_file", "chain_file", "pkcs12_file", "trust_root", "pkcs11_module")
+
+
+def first_start_keys(config: RecordsConfig, organization: str = "faxgate",
+                     environ: Mapping[str, str] = os.environ) -> FirstInstall | None:
+    """The embedded default's first start (as `faxgate records init-ca`): when no key is
+    configured and none of the default files exist yet, create the local CA and signing key
+    where the defaults point, encrypted when `password_env` holds a password, so records are
+    never silently missing. None when a key is configured or already there (a configured key
+    that cannot be used is reported by `open_signing`, never replaced)."""
+    defaults = RecordsConfig()
+    if any(getattr(config, name) != getattr(defaults, name) for name in _KEY_LOCATION):
+        return None
+    directory = Path(config.key_file).parent
+    if any((directory / name).exists() for name in (CA_FILE, CA_KEY_FILE, KEY_FILE, CERT_FILE)):
+        return None
+    try:
+        return init_ca(directory, organization=organization,
+                       password=password_from_env(config.password_env, environ), password_env=config.password_env)
+    except SigningKeyError as exc:
+        if exc.code == "exists":  # another process of this install made them a moment ago
+            return None
+        raise

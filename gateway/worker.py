@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 
 from directory.dialplan import in_house_extension, national_digits
 from directory.schema import DirectoryEntry
-from gateway import approvals, auditlog, confirmation, incident_actions, incidents, jobs, report_follower
+from gateway import (approvals, auditlog, confirmation, directory_lookups, incident_actions, incidents, jobs,
+                     report_follower)
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from gateway.addressing import parse_recipient
 from gateway.cover_prepend import outgoing_document
@@ -21,7 +22,7 @@ from gateway.models import AuditCheckpoint, AuditHead, Job, Record, RuleResult
 from gateway.records import ConfirmationFact, TransmissionFacts, build_record, make_checkpoint, thumbnail
 from gateway.signing import SigningKeyError, expiry_warning
 from gateway.relay import DeliveryUnknownError, PermanentRelayError, RelayRequest, TemporaryRelayError
-from gateway.screening import EntryView, Outcome, RuleRecord, Subject, Tools, run_chain
+from gateway.screening import Outcome, RuleRecord, Subject, Tools, run_chain
 from policies.pages import DocumentUnreadable
 from policies.screen import load_for_screening, screen_loaded
 
@@ -29,33 +30,18 @@ log = structlog.get_logger("faxgate.worker")
 ACTOR = "system:worker"
 
 
-def _view(entry: DirectoryEntry) -> EntryView:
-    return EntryView(entry.id, entry.slot, entry.name, entry.organization, entry.kind, entry.status, entry.e164,
-                     entry.extension, entry.last_used, entry.verified_on, entry.version, entry.pending_change_id)
-
-
 RECORDED_STATES = ("sent", "failed", "blocked", "rejected", "expired", "delivery_unknown")
 
 
 class Worker:
     EXPIRY_WARNING_EVERY = 3600.0  # seconds between two log warnings of a signing certificate about to expire
+    RECORDS_RETRY_SECONDS = 60.0  # while records cannot be signed, look again this often (no job goes without one)
 
     def __init__(self, app):
         self.app = app
         self.records_paused_until = 0.0
         self.report_log_seen: tuple[int, int] | None = None
         self.expiry_warned_at = float("-inf")
-
-    # -- lookups, each in its own short transaction (document parsing must not hold the database)
-
-    def _entry_by_slot(self, slot: int) -> EntryView | None:
-        with self.app.session() as session:
-            entry = session.scalar(select(DirectoryEntry).where(DirectoryEntry.slot == slot))
-            return _view(entry) if entry else None
-
-    def _entries_by_number(self, e164: str) -> list[EntryView]:
-        with self.app.session() as session:
-            return [_view(e) for e in session.scalars(select(DirectoryEntry).where(DirectoryEntry.e164 == e164))]
 
     def tools(self) -> Tools:
         with self.app.session() as session:
@@ -64,7 +50,9 @@ class Worker:
         # Directory destinations are where faxes are meant to go, not personal data on a page.
         settings = self.app.screen_settings.with_directory(
             [e164 for e164, _ in destinations if e164], [org for _, org in destinations if org])
-        return Tools(self.app.profile, self.app.policy, self._entry_by_slot, self._entries_by_number,
+        # Lookups each in their own short transaction: document parsing must not hold the database.
+        directory = directory_lookups.lookups(self.app)
+        return Tools(self.app.profile, self.app.policy, directory.entry_by_slot, directory.entries_by_number,
                      lambda data: load_for_screening(data, settings), lambda document: screen_loaded(document, settings),
                      self.app.check_cover,
                      prepend_cover=lambda subject: outgoing_document(subject, self.app.config.coversheet,
@@ -253,7 +241,7 @@ class Worker:
                                    timestamper=self.app.timestamper())
         except SigningKeyError as exc:  # no key, a token or TSA not answering: the job waits for its record
             log.warning("records_paused", reason=exc.message_en)
-            self.records_paused_until = time.monotonic() + 60
+            self.records_paused_until = time.monotonic() + self.RECORDS_RETRY_SECONDS
             return False
         digest = hashlib.sha256(pdf).hexdigest()
         with self.app.session() as session:
@@ -316,11 +304,17 @@ class Worker:
 
     def expire(self) -> None:
         limit = utcnow() - dt.timedelta(hours=self.app.policy.job_ttl_hours)
+        notices = []
         with self.app.session() as session:
             stale = session.scalars(select(Job).where(
                 Job.state.in_(("awaiting_confirmation", "approved", "blocked")), Job.updated_at < limit))
             for job in stale:
+                told_before = job.state == "blocked"  # the submitter was told it was stopped, and why
                 jobs.move(session, job, "expired", ACTOR, f"waited longer than {self.app.policy.job_ttl_hours} hours")
+                if not told_before:  # a fax still on its way must not be taken for sent
+                    notices.append(approvals.notice_of(session, job, self.app.policy))
+        for notice in notices:
+            self.app.notifier.notify(*notice)
 
     def run(self, stop: threading.Event, wake: threading.Event, idle_seconds: float = 0.5,
             screen_only: bool = False) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from gateway.intake_writer import IntakeWriter
 from gateway.app import App
+from directory.schema import DirectoryEntry
 from gateway.models import Job
 from gateway.serve import BackgroundGateway
 from tests import docgen
@@ -74,7 +75,7 @@ def test_accepted_job_is_stored_intact_before_250(running):
         (f"DIAL=0-03-5432-1111@{DOMAIN}", 250, ""),
         (f"DIAL=03-5432-1111@{DOMAIN}", 550, "5.1.1"),  # the No. 371 dial string
         (f"DIAL=0117@{DOMAIN}", 550, "5.1.1"),
-        (f"sd-012@{DOMAIN}", 250, ""),
+        (f"sd-001@{DOMAIN}", 250, ""),
         (f"FAX=+81354321111/T33S=123@{DOMAIN}", 250, ""),
         ("FAX=+81354321111@elsewhere.example.com", 550, "5.7.1"),
         (f"hello@{DOMAIN}", 550, "5.1.1"),
@@ -99,6 +100,102 @@ def test_refusals_carry_english_and_japanese(running):
     assert code == 550
     lines = reply.decode("utf-8").split("\n")
     assert "missing_outside_line" in lines[0] and "外線発信番号" in lines[1]
+
+
+def _rcpt(gateway, to: str) -> tuple[int, list[str]]:
+    with smtplib.SMTP("127.0.0.1", gateway.smtp_port, timeout=10) as client:
+        client.ehlo("mfd")
+        client.mail("sato@city.example.jp")
+        code, reply = client.rcpt(to)
+    return code, reply.decode("utf-8").split("\n")
+
+
+@pytest.mark.parametrize(
+    "to,code,japanese",
+    [
+        (f"sd-99@{DOMAIN}", "not_in_directory", "短縮番号 99 は宛先表に登録されていません"),
+        (f"sd-099@{DOMAIN}", "not_in_directory", "短縮番号 99 は宛先表に登録されていません"),
+        (f"FAX=+81398765432@{DOMAIN}", "not_in_directory", "承認済みの宛先表にありません"),
+        (f"03-9876-5432@{DOMAIN}", "not_in_directory", "承認済みの宛先表にありません"),
+        (f"DIAL=0-03-9876-5432@{DOMAIN}", "not_in_directory", "承認済みの宛先表にありません"),
+        (f"sd-5@{DOMAIN}", "retired", "廃止されています"),
+        (f"FAX=+81354325555@{DOMAIN}", "retired", "廃止されています"),
+        (f"sd-6@{DOMAIN}", "not_in_directory", "登録されていません"),  # an entry with no number at all
+    ],
+)
+def test_destinations_the_directory_never_accepts_are_refused_at_rcpt(running, to, code, japanese):
+    """Refused while the person is still at the device, in English and Japanese; nothing stored."""
+    app, gateway = running
+    with app.session() as session:
+        session.add(DirectoryEntry(slot=5, name="廃止済み", kind="external", e164="+81354325555",
+                                   status="retired", review_reasons=[]))
+        session.add(DirectoryEntry(slot=6, name="番号なし", kind="external", status="active", review_reasons=[]))
+    reply_code, lines = _rcpt(gateway, to)
+    assert reply_code == 550, lines
+    assert lines[0].startswith("5.1.1 ") and code in lines[0]
+    assert lines[1].startswith("5.1.1 ") and japanese in lines[1]
+    rejected = submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN), to=to))
+    assert rejected[0] == 550 and "5.1.1" in rejected[1]
+    assert jobs_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        f"sd-2@{DOMAIN}",  # awaits review: an administrator may clear it, so screening decides
+        f"FAX=+81354322222@{DOMAIN}",
+        f"sd-3@{DOMAIN}",  # stale: a verification with the recipient makes it usable again
+        f"FAX=+81354327777@{DOMAIN}",  # retired in slot 7, awaiting review in slot 8: not for ever
+    ],
+)
+def test_destinations_that_may_become_usable_wait_for_screening(running, to):
+    app, gateway = running
+    with app.session() as session:
+        session.add(DirectoryEntry(slot=7, name="移転前", kind="external", e164="+81354327777",
+                                   status="retired", review_reasons=[]))
+        session.add(DirectoryEntry(slot=8, name="移転後（確認待ち）", kind="external", e164="+81354327777",
+                                   status="needs_review", review_reasons=[]))
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN), to=to)))
+    assert wait_state(app, job_id, {"blocked", "awaiting_confirmation"}) == "blocked"
+    with app.session() as session:
+        assert {r["code"] for r in session.get(Job, job_id).reasons} <= {"needs_review", "stale"}
+
+
+def test_an_entry_retired_or_added_takes_effect_at_the_next_rcpt(running):
+    """No cache between the directory and the intake: the device hears the directory of now."""
+    app, gateway = running
+    assert _rcpt(gateway, f"sd-1@{DOMAIN}")[0] == 250
+    with app.session() as session:
+        session.query(DirectoryEntry).filter_by(slot=1).one().status = "retired"
+        session.add(DirectoryEntry(slot=9, name="新規", kind="external", e164="+81354329999",
+                                   status="active", review_reasons=[]))
+    assert _rcpt(gateway, f"sd-1@{DOMAIN}")[0] == 550
+    assert _rcpt(gateway, f"sd-9@{DOMAIN}")[0] == 250
+
+
+def test_the_rcpt_check_does_not_wait_behind_a_writer(running):
+    """The directory is read without the write lock: a long write elsewhere (an import, a
+    commit of many jobs) does not hold the device at RCPT."""
+    app, gateway = running
+    with app.session() as session:  # SQLite: BEGIN IMMEDIATE, the write lock, until the block ends
+        session.query(DirectoryEntry).filter_by(slot=3).one().name = "変更中"
+        session.flush()
+        started = time.monotonic()
+        assert _rcpt(gateway, f"sd-1@{DOMAIN}")[0] == 250
+        assert time.monotonic() - started < 3
+
+
+def test_directory_unavailable_at_rcpt_answers_451(running):
+    app, gateway = running
+    with app.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE directory_entries RENAME TO directory_entries_away"))
+    try:
+        code, lines = _rcpt(gateway, f"sd-1@{DOMAIN}")
+        assert code == 451 and lines[0].startswith("4.3.0") and "directory_entries" not in "".join(lines)
+    finally:
+        with app.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE directory_entries_away RENAME TO directory_entries"))
+    assert _rcpt(gateway, f"sd-1@{DOMAIN}")[0] == 250
 
 
 def test_broadcast_is_refused(running):

@@ -119,8 +119,8 @@ def test_log_lines_name_their_job(tmp_path):
         while '"smtp_listening"' not in log.read_text(encoding="utf-8"):
             assert process.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
             time.sleep(0.05)
-        # Not in the directory: screening blocks it, and a blocked job gets a signed record.
-        job_id = queued_id(submit(smtp_port, fax_message(docgen.text_pdf(CLEAN), to=f"FAX=+81354329999@{DOMAIN}")))
+        # An entry awaiting review: screening blocks it, and a blocked job gets a signed record.
+        job_id = queued_id(submit(smtp_port, fax_message(docgen.text_pdf(CLEAN), to=f"sd-2@{DOMAIN}")))
         wait_state(app, job_id, {"blocked"})
         while '"records_paused"' not in log.read_text(encoding="utf-8"):
             assert time.monotonic() < deadline, log.read_text(encoding="utf-8")

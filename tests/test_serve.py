@@ -29,7 +29,8 @@ FAXGATE = Path(sys.executable).with_name("faxgate")
 
 
 @pytest.fixture
-def site(tmp_path):
+def site(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the embedded default keeps its signing key in ./faxgate-keys
     fax, mail = SmtpSink().start(), SmtpSink().start()
     smtp_port, http_port = free_port(), free_port()
     config = tmp_path / "faxgate.toml"
@@ -91,6 +92,89 @@ def test_serve_runs_smtp_api_and_worker_in_one_process(site, tmp_path):
         assert stop(process) == 0
     log = (tmp_path / "serve.log").read_text(encoding="utf-8")
     assert '"event": "smtp_listening"' in log and '"event": "stopping"' in log
+
+
+def test_first_start_makes_the_local_ca_and_every_ended_job_gets_a_signed_record(site, tmp_path):
+    """No [records] configured (the embedded default): the first `faxgate serve` makes the local
+    CA and signing key, as `faxgate records init-ca` would; a restart keeps them."""
+    app, config, tokens, fax, smtp_port, http_port = site
+    keys = tmp_path / "faxgate-keys"
+    assert not keys.exists()
+    process = start_serve(config, tmp_path / "serve.log")
+    try:
+        wait_port(http_port, process)
+        assert sorted(p.name for p in keys.iterdir()) == ["ca-key.pem", "ca.pem", "signing-cert.pem", "signing-key.pem"]
+        assert (keys / "signing-key.pem").stat().st_mode & 0o077 == 0
+        client = httpx.Client(base_url=f"http://127.0.0.1:{http_port}", timeout=10)
+        assert client.get("/readyz").json() == {"status": "ready"}
+        job_id = submit(smtp_port, fax_message(docgen.text_pdf([[(20, 20, "案内", 16)]]), to=f"sd-2@{DOMAIN}"))[1].rsplit(" ", 1)[1]
+        assert wait_state(app, job_id, {"blocked"}) == "blocked"
+        deadline = time.monotonic() + 30
+        while (record := client.get(f"/api/jobs/{job_id}/record.pdf",
+                                    headers={"Authorization": f"Bearer {tokens['sato']}"})).status_code != 200:
+            assert time.monotonic() < deadline, record.text
+            time.sleep(0.2)
+    finally:
+        assert stop(process) == 0
+    (tmp_path / "record.pdf").write_bytes(record.content)
+    verified = subprocess.run([str(FAXGATE), "records", "verify", "record.pdf", "--config", str(config)],
+                              capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stderr
+    trust_root = (keys / "ca.pem").read_bytes()
+    process = start_serve(config, tmp_path / "serve.log")
+    try:
+        wait_port(http_port, process)
+    finally:
+        assert stop(process) == 0
+    assert (keys / "ca.pem").read_bytes() == trust_root, "a restart must not replace the trust root"
+
+
+def test_an_unusable_key_is_reported_and_the_records_follow_once_it_is_fixed(tmp_path, monkeypatch):
+    """A key configured but missing: intake and screening go on, /readyz answers 503 saying why,
+    nothing is invented in its place, and once the key is there every ended job gets its record."""
+    from gateway.app import App
+    from gateway.config import RecordsConfig
+    from gateway.models import Record
+    from gateway.serve import BackgroundGateway
+    from gateway.signing import init_ca
+    from gateway.worker import Worker
+    from tests.harness import make_config, queued_id
+
+    keys = tmp_path / "keys"
+    configured = RecordsConfig(key_file=str(keys / "signing-key.pem"), cert_file=str(keys / "signing-cert.pem"),
+                               chain_file=str(keys / "ca.pem"), trust_root=str(keys / "ca.pem"))
+    fax, mail = SmtpSink().start(), SmtpSink().start()
+    config = make_config(tmp_path, fax.port, mail.port)
+    app = App(type(config)(**{**config.__dict__, "records": configured}))
+    seed(app)
+    monkeypatch.setattr(Worker, "RECORDS_RETRY_SECONDS", 0.5)
+    monkeypatch.setattr(App, "SIGNING_RECHECK_SECONDS", 0)
+    try:
+        with BackgroundGateway(app, idle_seconds=0.1) as gateway:
+            assert not keys.exists(), "a configured key is never replaced by one made up"
+            client = httpx.Client(base_url=f"http://127.0.0.1:{gateway.http_port}", timeout=10)
+            answer = client.get("/readyz")
+            assert answer.status_code == 503 and answer.json()["status"] == "signing key unusable"
+            assert answer.json()["code"] == "missing_file" and "signing-key.pem" in answer.json()["reason"]
+            assert "見つかりません" in answer.json()["reason_ja"]
+            job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf([[(20, 20, "案内", 16)]]),
+                                                                     to=f"sd-2@{DOMAIN}")))
+            assert wait_state(app, job_id, {"blocked"}) == "blocked"
+            time.sleep(1.0)
+            with app.session() as session:
+                assert session.query(Record).filter_by(job_id=job_id).count() == 0
+            init_ca(keys)
+            deadline = time.monotonic() + 30
+            while True:
+                with app.session() as session:
+                    if session.query(Record).filter_by(job_id=job_id, state="blocked").count():
+                        break
+                assert time.monotonic() < deadline, "the ended job never got its record"
+                time.sleep(0.2)
+            assert client.get("/readyz").json() == {"status": "ready"}
+    finally:
+        fax.stop()
+        mail.stop()
 
 
 def test_serve_parts_run_alone(site, tmp_path):

@@ -146,6 +146,23 @@ def test_a_stopped_fax_is_explained(chromium, world):
     assert fax.received == []
 
 
+def test_the_submitter_sees_at_once_that_a_fax_was_not_sent(chromium, world):
+    """On the MFD panel's small browser: the header counts the stopped fax until it is seen."""
+    app, gateway, fax = world
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN_PAGES), to="sd-2@fax.example.jp")))
+    assert wait_state(app, job_id, {"blocked", "awaiting_confirmation"}) == "blocked"
+    submitter = person(chromium, gateway, "sato", viewport=MFD_PANEL)
+    assert submitter.locator("#not-sent-count").inner_text() == "1"
+    shot(submitter, "not-sent-1-header")
+    submitter.locator("#nav-not-sent").click()
+    card = submitter.locator("#not-sent li", has_text=job_id)
+    assert "未読" in card.inner_text() and "送信前の点検で止めました" in card.inner_text()
+    assert "確認待ち" in card.inner_text() and "対処方法" in card.inner_text()
+    assert submitter.locator("#not-sent-count").inner_text() == "0"
+    shot(submitter, "not-sent-2-list")
+    assert fax.received == []
+
+
 def test_a_directory_change_is_approved_by_a_second_admin(chromium, world):
     app, gateway, fax = world
     maker = person(chromium, gateway, "yamada")

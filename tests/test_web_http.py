@@ -5,9 +5,11 @@ confirmation and proposal rules as people meet them (reliability rows 7 and 8)."
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
+import time
 
 import pytest
 from PIL import Image
@@ -17,7 +19,10 @@ from directory.addressbook import read_book
 from directory.importer import plan_import
 from directory.schema import DirectoryEntry
 from directory.store import apply_import
-from gateway.models import Job
+from gateway.app import App
+from gateway.config import MailConfig
+from gateway.models import AuditEvent, Job
+from gateway.serve import BackgroundGateway
 from gateway.web import throttle
 from gateway.web.core import office_today
 from gateway.web.models import LoginThrottle, WebSession
@@ -31,11 +36,14 @@ from tests.web_support import (
     csrf_token,
     job_state,
     page_csrf,
+    populate,
     sign_in,
     signed_in,
     stored_job,
     web_only,
 )
+from tests import docgen
+from tests.harness import DOMAIN, fax_message, make_config, queued_id, submit, wait_state
 
 
 @pytest.fixture
@@ -166,15 +174,15 @@ def test_every_form_post_is_refused_without_the_sessions_csrf_token(world):
     assert client.get("/jobs").status_code == 200
 
 
-ALL_PAGES = ["/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
+ALL_PAGES = ["/jobs", "/confirmations", "/blocked", "/not-sent", "/directory", "/directory/audit", "/directory/entries/1",
              "/directory/proposals", "/directory/proposals/new", "/users", "/users/new", "/users/1", "/audit", "/audit.csv",
              "/incidents"]
 ALLOWED = {
-    "sato": {"/jobs", "/confirmations", "/blocked"},
-    "suzuki": {"/jobs", "/confirmations", "/blocked"},
-    "yamada": {"/jobs", "/confirmations", "/blocked", "/directory", "/directory/audit", "/directory/entries/1",
+    "sato": {"/jobs", "/confirmations", "/blocked", "/not-sent"},
+    "suzuki": {"/jobs", "/confirmations", "/blocked", "/not-sent"},
+    "yamada": {"/jobs", "/confirmations", "/blocked", "/not-sent", "/directory", "/directory/audit", "/directory/entries/1",
                "/directory/proposals", "/directory/proposals/new", "/users", "/users/new", "/users/1", "/incidents"},
-    "mori": {"/jobs", "/confirmations", "/blocked", "/audit", "/audit.csv", "/incidents"},
+    "mori": {"/jobs", "/confirmations", "/blocked", "/not-sent", "/audit", "/audit.csv", "/incidents"},
 }
 
 
@@ -303,6 +311,75 @@ def test_a_blocked_job_says_why_and_what_to_do(world):
     assert "確認を待っていません" in client.get(f"/jobs/{job_id}/confirm").text
     english = client.get("/lang/en", params={"next": f"/jobs/{job_id}"})
     assert "What to do" in client.get(english.headers["location"]).text
+
+
+def not_sent_count(html: str) -> int:
+    return int(re.search(r'id="not-sent-count">(\d+)<', html).group(1))
+
+
+def test_a_stopped_fax_reaches_its_submitter_in_the_web_app_without_a_mail_server(tmp_path, peers):
+    """The embedded default has no mail server: a fax stopped by screening still reaches its
+    submitter, counted in the header of every page until they have seen why and what to do."""
+    fax, mail = peers
+    app = App(dataclasses.replace(make_config(tmp_path, fax.port, mail.port), mail=MailConfig()))
+    populate(app)
+    with BackgroundGateway(app) as gateway:
+        job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf([[(20, 20, "送付のご案内", 16)]]),
+                                                                 to=f"sd-2@{DOMAIN}")))
+        wait_state(app, job_id, {"blocked"})
+        submitter, approver = signed_in(gateway.http_port, "sato"), signed_in(gateway.http_port, "suzuki")
+        assert not_sent_count(submitter.get("/jobs").text) == 1
+        assert not_sent_count(approver.get("/jobs").text) == 0, "told to its submitter, not to everyone"
+        page = submitter.get("/not-sent").text
+        assert job_id in page and "未読" in page and "送信前の点検で止めました。送信されていません。" in page
+        assert "確認待ち" in page and "対処方法" in page, "why it was stopped and what to do"
+        assert not_sent_count(page) == 0
+        assert not_sent_count(submitter.get("/confirmations").text) == 0
+        again = submitter.get("/not-sent").text
+        assert job_id in again and "未読" not in again, "kept in the list, no longer new"
+        with app.session() as session:
+            [told] = session.query(AuditEvent).filter_by(action="job.notice_seen", subject=job_id).all()
+            assert told.actor == "user:sato" and told.data == {"state": "blocked"}
+    assert mail.received == []
+
+
+def test_a_rejected_fax_is_counted_for_its_submitter_until_opened(world):
+    app, port = world
+    submitter, approver = signed_in(port, "sato"), signed_in(port, "suzuki")
+    rejected = stored_job(app)
+    answer = approver.post(f"/jobs/{rejected}/reject", data={"csrf_token": page_csrf(approver), "reason": "宛先が違います"})
+    assert answer.status_code == 303 and job_state(app, rejected) == "rejected"
+    assert not_sent_count(submitter.get("/jobs").text) == 1
+    opened = submitter.get(f"/jobs/{rejected}").text
+    assert not_sent_count(opened) == 0, "opening the fax is seeing it"
+    listed = submitter.get("/not-sent").text
+    assert "却下されました" in listed and "宛先が違います" in listed and "未読" not in listed
+    own = stored_job(app)
+    assert submitter.post(f"/jobs/{own}/reject", data={"csrf_token": page_csrf(submitter), "reason": "取り消し"}
+                          ).status_code == 303
+    assert not_sent_count(submitter.get("/jobs").text) == 0, "what they did themselves needs no telling"
+    english = submitter.get("/lang/en", params={"next": "/not-sent"})
+    assert "Rejected: it will not be sent." in submitter.get(english.headers["location"]).text
+
+
+def test_a_fax_that_expires_unconfirmed_is_told_by_mail_and_in_the_web_app(world, peers):
+    app, port = world
+    fax, mail = peers
+    waiting, stopped = stored_job(app), stored_job(app, pages=PERSONAL_PAGES)
+    assert [m.message["Subject"][:18] for m in mail.wait_for(2)]  # asked to confirm; told it was stopped
+    with app.session() as session:
+        session.execute(update(Job).where(Job.id.in_([waiting, stopped]))
+                        .values(updated_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)))
+    Worker(app).expire()
+    assert job_state(app, waiting) == job_state(app, stopped) == "expired"
+    *_, expired = mail.wait_for(3)
+    assert "期限" in expired.message["Subject"] and waiting in expired.message["Subject"]
+    assert "送信されていません" in expired.message.get_body().get_content()
+    time.sleep(0.5)
+    assert len(mail.received) == 3, "the stopped fax was told once, when it was stopped"
+    submitter = signed_in(port, "sato")
+    assert not_sent_count(submitter.get("/jobs").text) == 2
+    assert "確認を待つ期限を過ぎたため、送信されません。" in submitter.get("/not-sent").text
 
 
 def test_the_submitter_sends_the_auto_masked_version_of_a_stopped_fax(world):

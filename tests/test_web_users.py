@@ -126,6 +126,28 @@ def test_a_new_password_set_by_an_admin_signs_the_user_out(world):
     assert (event.actor, event.subject) == ("user:yamada", "user:sato") and NEW_PASSWORD not in str(event.data)
 
 
+def test_faxgate_users_passwd_sets_a_password_that_signs_in(world, run_cli):
+    """At the server's console (the first admin of an install has nobody to ask): asked twice,
+    or one line from stdin; the sessions of the old password end."""
+    app, port = world
+    sato_browser = signed_in(port, "sato")
+    short = run_cli("users", "passwd", "sato", "--password-stdin", input="too short\n")
+    assert short.exit_code == 1 and "12文字以上" in short.output
+    differ = run_cli("users", "passwd", "sato", input=f"{NEW_PASSWORD}\nsomething else entirely\n")
+    assert differ.exit_code != 0
+    assert sign_in(browser(port), "sato").status_code == 303, "refused attempts change nothing"
+    asked = run_cli("users", "passwd", "sato", input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    assert asked.exit_code == 0 and NEW_PASSWORD not in asked.output, asked.output
+    assert sato_browser.get("/jobs").status_code == 303, "signed out"
+    assert sign_in(browser(port), "sato").status_code == 401
+    assert sign_in(browser(port), "sato", NEW_PASSWORD).status_code == 303
+    piped = run_cli("users", "passwd", "suzuki", "--password-stdin", input="suzuki's first password\n")
+    assert piped.exit_code == 0 and sign_in(browser(port), "suzuki", "suzuki's first password").status_code == 303
+    assert [e.subject for e in events(app, "user.password_reset")] == ["user:sato", "user:suzuki"]
+    unknown = run_cli("users", "passwd", "nobody", "--password-stdin", input=f"{NEW_PASSWORD}\n")
+    assert unknown.exit_code == 1 and "nobody" in unknown.output
+
+
 def test_an_admin_cannot_lock_themselves_out(world):
     app, port = world
     admin = signed_in(port, "yamada")

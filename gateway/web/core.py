@@ -42,6 +42,7 @@ class Viewer:
     csrf_token: str
     pending: int  # confirmations waiting for this person, shown in the header
     privacy_officer: bool = False
+    not_sent: int = 0  # their own faxes not sent that they have not seen yet, shown in the header
 
     @property
     def person(self) -> Person:
@@ -130,9 +131,10 @@ class Web:
                                     pending=0, privacy_officer=row.user.privacy_officer)
             if viewer:
                 pending = len(queues.waiting_for(session, viewer.person, now, self.app.policy))
+                not_sent = sum(row.unseen for row in queues.not_sent_for(session, viewer.user_id, viewer.name))
         if viewer is None:  # raised outside the unit of work, so the expired session's removal is kept
             raise LoginRequired()
-        return replace(viewer, pending=pending)
+        return replace(viewer, pending=pending, not_sent=not_sent)
 
     def poster(self) -> Callable[..., Viewer]:
         """Dependency of every form post: the signed-in person, and the form's CSRF token must

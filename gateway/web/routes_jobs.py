@@ -4,6 +4,7 @@ previews and findings, and the confirmation form (through gateway.approvals, as 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -33,6 +34,14 @@ NOTICES = {
     "approved": N_("Confirmed by the submitter and an approver: the fax will be sent."),
     "rejected": N_("The fax was rejected and will not be sent."),
     "incident": N_("Your report was recorded. The privacy office and the approvers have been told."),
+}
+NOT_SENT_OUTCOMES = {
+    "blocked": N_("Stopped by the checks before sending: nothing was sent."),
+    "failed": N_("The fax server did not take it: nothing was sent."),
+    "rejected": N_("Rejected: it will not be sent."),
+    "expired": N_("It waited too long for its confirmations and will not be sent."),
+    "delivery_unknown": N_("The connection to the fax server broke while sending: it may not have gone out. "
+                           "An administrator checks with the fax server."),
 }
 PAGES_NOT_SEEN = N_("Look at every page of the document (shown below) before confirming.")
 
@@ -80,8 +89,21 @@ def add_job_routes(router: APIRouter, web: Web) -> None:
             rows = job_views.summaries(session, queues.blocked_for(session, viewer.person), viewer.person, utcnow(), app.policy)
         return web.render(request, viewer, "blocked.html", rows=rows)
 
+    @router.get("/not-sent")
+    def not_sent(request: Request, viewer: Viewer = Depends(web.viewer)):
+        with app.session() as session:
+            rows = queues.not_sent_for(session, viewer.user_id, viewer.name)
+            cards = job_views.summaries(session, [row.job for row in rows])
+            told = queues.mark_seen(session, viewer.name, rows)
+        return web.render(request, replace(viewer, not_sent=viewer.not_sent - told), "not_sent.html",
+                          rows=list(zip(rows, cards)), outcomes=NOT_SENT_OUTCOMES)
+
     @router.get("/jobs/{job_id}")
     def job_page(request: Request, job_id: str, notice: str = "", viewer: Viewer = Depends(web.viewer)):
+        if viewer.not_sent:  # the submitter opening a fax that was not sent has been told
+            with app.session() as session:
+                rows = [row for row in queues.not_sent_for(session, viewer.user_id, viewer.name) if row.job.id == job_id]
+                viewer = replace(viewer, not_sent=viewer.not_sent - queues.mark_seen(session, viewer.name, rows))
         return show(request, viewer, job_id, "job.html", notice=NOTICES.get(notice), error=None)
 
     def rendered_pages(job_id: str, viewer: Viewer) -> tuple[str, list[bytes] | None]:

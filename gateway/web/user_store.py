@@ -72,6 +72,11 @@ def reset_password(session: Session, editor: Person, editor_name: str, user: Use
     problems = user_editor.reset_problems(editor, account_of(user), password)
     if problems:
         raise Refused(problems)
+    set_password(session, user, password, f"user:{editor_name}")
+
+
+def set_password(session: Session, user: User, password: str, actor: str) -> None:
+    """Store a password already checked (the web app's reset above, `faxgate users passwd`)."""
     user.password_hash = hash_password(password)
     _end_sessions(session, user.id)
-    auditlog.append(session, f"user:{editor_name}", "user.password_reset", f"user:{user.name}")
+    auditlog.append(session, actor, "user.password_reset", f"user:{user.name}")
