@@ -109,9 +109,11 @@ def test_first_start_makes_the_local_ca_and_every_ended_job_gets_a_signed_record
         assert client.get("/readyz").json() == {"status": "ready"}
         job_id = submit(smtp_port, fax_message(docgen.text_pdf([[(20, 20, "案内", 16)]]), to=f"sd-2@{DOMAIN}"))[1].rsplit(" ", 1)[1]
         assert wait_state(app, job_id, {"blocked"}) == "blocked"
+        sato = {"Authorization": f"Bearer {tokens['sato']}"}
+        # The submitter withdraws it: ended, so its record (which names the number) is theirs to see.
+        assert client.post(f"/api/jobs/{job_id}/reject", json={"reason": "取り下げ"}, headers=sato).status_code == 200
         deadline = time.monotonic() + 30
-        while (record := client.get(f"/api/jobs/{job_id}/record.pdf",
-                                    headers={"Authorization": f"Bearer {tokens['sato']}"})).status_code != 200:
+        while (record := client.get(f"/api/jobs/{job_id}/record.pdf", headers=sato)).status_code != 200:
             assert time.monotonic() < deadline, record.text
             time.sleep(0.2)
     finally:

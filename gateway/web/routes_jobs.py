@@ -93,7 +93,7 @@ def add_job_routes(router: APIRouter, web: Web) -> None:
     def not_sent(request: Request, viewer: Viewer = Depends(web.viewer)):
         with app.session() as session:
             rows = queues.not_sent_for(session, viewer.user_id, viewer.name)
-            cards = job_views.summaries(session, [row.job for row in rows])
+            cards = job_views.summaries(session, [row.job for row in rows], viewer.person, utcnow(), app.policy)
             told = queues.mark_seen(session, viewer.name, rows)
         return web.render(request, replace(viewer, not_sent=viewer.not_sent - told), "not_sent.html",
                           rows=list(zip(rows, cards)), outcomes=NOT_SENT_OUTCOMES)
