@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
@@ -31,8 +31,10 @@ class Answer:
 def may_see_number(job: Job, user_id: int | None, policy, now=None) -> bool:
     """The one answer, for every door (API, web, mail), to whether this person may see where the
     job is to be dialled: see gateway.confirmation.number_shown_to."""
+    user = object_session(job).get(User, user_id) if user_id is not None else None
+    keeps_records = user is not None and (user.role in ("admin", "auditor") or bool(user.privacy_officer))
     return confirmation.number_shown_to(user_id, job.state, given_of(job), binding_of(job), now or utcnow(),
-                                        policy.confirmation_ttl_hours)
+                                        policy.confirmation_ttl_hours, keeps_records)
 
 
 def cover_number_hidden(job: Job, user_id: int | None, policy) -> bool:

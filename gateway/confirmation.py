@@ -114,13 +114,17 @@ def number_forms(e164: str | None, dial_string: str | None) -> set[str]:
 
 
 def number_shown_to(user_id: int | None, state: str, given: list[Given], binding: Binding, now: dt.datetime,
-                    ttl_hours: float) -> bool:
-    """Whether the destination's number may be shown to this person: once nobody can confirm the
-    job any more, or to someone whose own confirmation of this destination still counts (they
-    typed it themselves). Everyone else must re-enter it from the document or the request."""
-    if state in CONFIRMATIONS_OVER:
+                    ttl_hours: float, keeps_records: bool = False) -> bool:
+    """Whether the destination's number may be shown to this person: to someone whose own
+    confirmation of this destination still counts (they typed it themselves), and once nobody
+    can confirm the job any more, to whoever typed it then and to those who keep the records
+    (admins, auditors, privacy officers). An approver who never typed it does not learn it from an
+    ended job either: the next fax to the same entry must still be re-entered from its document."""
+    if any(g.user_id == user_id for g in valid_confirmations(given, binding, now, ttl_hours)):
         return True
-    return any(g.user_id == user_id for g in valid_confirmations(given, binding, now, ttl_hours))
+    if state in CONFIRMATIONS_OVER:
+        return keeps_records or any(g.user_id == user_id and g.binding == binding for g in given)
+    return False
 
 
 # A run of digits with the separators numbers are written with (also full-width ones).

@@ -71,7 +71,9 @@ def test_no_fax_goes_out_without_two_blind_confirmations_after_every_page_was_se
     [relayed] = fax.wait_for(1)
     assert relayed.rcpt_tos == ["FAX=+81354321111@faxserver.example.jp"]
     assert hashlib.sha256(relayed.attachment()).digest() == hashlib.sha256(document).digest()
-    assert shows_number(colleague.get(f"/api/jobs/{job_id}")), "once it ended, the number is shown"
+    assert shows_number(submitter.get(f"/api/jobs/{job_id}")), "once it ended, who typed it sees it"
+    assert not shows_number(colleague.get(f"/api/jobs/{job_id}")), \
+        "an approver who never typed it does not learn it from an ended job (the next fax to this entry)"
 
 
 @pytest.mark.parametrize("world", [WHEN_MISSING], indirect=True, ids=["cover_sheet"])

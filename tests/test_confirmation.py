@@ -97,13 +97,17 @@ def test_nobody_confirms_before_looking_at_every_page():
 
 
 def test_the_number_is_shown_only_to_who_confirmed_it_or_once_no_one_can():
-    def shown(person: Person, state: str, prior: list[Given], binding: Binding = BINDING, hours: float = 0) -> bool:
-        return confirmation.number_shown_to(person.user_id, state, prior, binding, T0 + dt.timedelta(hours=hours), 24)
+    def shown(person: Person, state: str, prior: list[Given], binding: Binding = BINDING, hours: float = 0,
+              keeps_records: bool = False) -> bool:
+        return confirmation.number_shown_to(person.user_id, state, prior, binding, T0 + dt.timedelta(hours=hours), 24,
+                                            keeps_records)
     for state in ("received", "screening", "blocked", "awaiting_confirmation", "approved", "sending"):
         assert not shown(SUBMITTER, state, []) and not shown(APPROVER, state, SUBMITTED)
         assert shown(SUBMITTER, state, SUBMITTED), "the submitter typed it"
     for state in ("sent", "failed", "rejected", "expired", "delivery_unknown"):
-        assert shown(APPROVER, state, [])
+        assert not shown(APPROVER, state, SUBMITTED), "an ended job does not tell an approver who never typed it"
+        assert shown(SUBMITTER, state, SUBMITTED, hours=25), "who typed it sees it in the record of the job"
+        assert shown(APPROVER, state, [], keeps_records=True), "admins, auditors and privacy officers keep the records"
     changed = Binding("sha", "+81354329999", 2, "policy-1")
     assert not shown(SUBMITTER, "awaiting_confirmation", SUBMITTED, binding=changed), "a new number is not the one typed"
     assert not shown(SUBMITTER, "awaiting_confirmation", SUBMITTED, hours=25), "an expired confirmation asks again"
