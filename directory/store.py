@@ -247,6 +247,8 @@ def suspend_for_incident(session: Session, entry: DirectoryEntry, actor: str, in
 def record_verification(session: Session, slot: int, actor: str, on: dt.date) -> DirectoryEntry:
     """The number was checked with the counterpart (by phone): that settles a suspension for an
     incident, since what an incident puts in doubt is the number; other review reasons stay."""
+    if on > dt.date.today():  # a check that has not happened would keep the entry from going stale
+        raise ChangeRefused(f"確認日 {on.isoformat()} は未来の日付です。先方に確認した日を指定してください")
     entry = get_entry(session, slot)
     before = snapshot(entry)
     entry.verified_on, entry.verified_by = on, actor

@@ -92,6 +92,11 @@ def import_book(ctx, file, fmt, dry_run, admin, first_install, as_json) -> None:
         "pending": 0,
     }
     with app.session(dry_run=dry_run) as session:
+        if first_install:
+            try:
+                directory_changes.refuse_first_install_once_admins_exist(session)
+            except NotAnAdmin as exc:
+                raise click.ClickException(str(exc)) from None
         actor = FIRST_INSTALL_ACTOR if first_install else _admin(session, admin)
         if not plan.errors:
             try:
@@ -453,7 +458,7 @@ def verify_command(ctx, slot, verified_by, verified_on) -> None:
             entry = record_verification(session, slot, verified_by, on)
             click.echo(f"登録番号 {entry.slot} {entry.name}: {STATUS_JA[entry.status]} "
                        f"{display_number(entry.e164) or entry.extension or ''} (version {entry.version})")
-    except EntryNotFound as exc:
+    except (EntryNotFound, ChangeRefused) as exc:
         raise click.ClickException(str(exc)) from None
 
 

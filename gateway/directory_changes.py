@@ -33,6 +33,14 @@ class NotAnAdmin(ValueError):
     pass
 
 
+def refuse_first_install_once_admins_exist(session: Session) -> None:
+    """The setup's own import needs no administrator only while there is none: once one exists,
+    every import is theirs and waits for a second one."""
+    if session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None:
+        raise NotAnAdmin("管理者が登録されているため、初回導入としては取り込めません。--by で管理者を指定してください "
+                         "(administrators exist: import with --by ADMIN, a second admin approves)")
+
+
 def actor_of(user: User) -> str:
     return f"user:{user.name}"
 

@@ -203,11 +203,32 @@ def test_the_sample_directory_comes_in_once_on_a_first_install_and_a_restart_kee
         [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "directory.first_install_import"))
         assert event.actor == "system:setup"
 
+    refused = faxgate("directory", "import", "deploy/sample-directory.csv", "--first-install")
+    assert refused.returncode != 0 and "空ではない" in refused.stderr, "a first-install import only into an empty directory"
     assert faxgate("users", "add", MAKER, "--role", "admin", "--email", "y@city.example.jp").returncode == 0
     slot = sample[0]["slot"]
     assert faxgate("directory", "set", str(slot), "--name", "名前を直した", "--by", MAKER).returncode == 0
     restart = sh(step)
     assert restart.returncode == 0, restart.stderr
     assert json.loads(faxgate("directory", "show", str(slot), "--json").stdout)["name"] == "名前を直した"
+
+
+def test_no_single_person_shortcut_once_an_administrator_exists(tmp_path):
+    """--first-install is the setup's own bootstrap only while no administrator exists; a check
+    with the recipient cannot be dated in the future (it would keep the entry from going stale)."""
+    config = tmp_path / "faxgate.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/faxgate.db"\n', encoding="utf-8")
+    env = {**os.environ, "FAXGATE_CONFIG": str(config)}
+
+    def faxgate(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([".venv/bin/faxgate", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    assert faxgate("users", "add", MAKER, "--role", "admin", "--email", "y@city.example.jp").returncode == 0
     refused = faxgate("directory", "import", "deploy/sample-directory.csv", "--first-install")
-    assert refused.returncode != 0 and "空ではない" in refused.stderr, "a first-install import only into an empty directory"
+    assert refused.returncode != 0 and "管理者が登録されている" in refused.stderr, refused.stderr
+    assert json.loads(faxgate("directory", "list", "--all", "--json").stdout) == [], "nothing came in"
+    assert faxgate("directory", "import", "deploy/sample-directory.csv", "--by", MAKER).returncode == 0
+    future = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    dated = faxgate("directory", "verify", "1", "--by", MAKER, "--on", future)
+    assert dated.returncode != 0 and "未来の日付" in dated.stderr, dated.stderr
