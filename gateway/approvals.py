@@ -9,11 +9,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from directory.schema import DirectoryEntry
 from gateway import auditlog, confirmation, jobs
-from gateway.models import Confirmation, Job, JobBlob, User
+from gateway.models import AuditEvent, Confirmation, Job, JobBlob, User
 from gateway.page_views import all_pages_seen, pages_seen
 from gateway.jobs import as_utc, binding_of, given_of, utcnow
 from policies.highlight import auto_mask
@@ -145,6 +146,7 @@ def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Ans
         given=given_of(job), person=confirmation.Person(user.id, user.role, user.department, user.privacy_officer),
         number_ok=bool(job.e164 or job.dial_string) and confirmation.number_matches(entered, job.e164, job.dial_string),
         pages_seen=all_pages_seen(seen, job.pages), now=now, ttl_hours=policy.confirmation_ttl_hours, needs=needs,
+        wrong_numbers=_wrong_numbers(session, job.id, user),
     )
     auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, decision.message_ja,
                     status=decision.status, role=decision.as_role, code=decision.code, pages_seen=sorted(seen))
@@ -161,6 +163,13 @@ def confirm(session: Session, job: Job, user: User, entered: str, policy) -> Ans
     return Answer(200, decision.message_ja)
 
 
+def _wrong_numbers(session: Session, job_id: str, user: User) -> int:
+    """How often this person re-entered a number that is not this job's destination (audited)."""
+    attempts = session.scalars(select(AuditEvent.data).where(
+        AuditEvent.subject == job_id, AuditEvent.action == "job.confirm_attempt", AuditEvent.actor == f"user:{user.name}"))
+    return sum(1 for data in attempts if (data or {}).get("status") == 422)
+
+
 def _changed_since_screening(session: Session, job: Job, user: User, entered: str) -> Answer:
     """The entry changed under a job waiting for confirmation (say an admin corrected its number):
     no confirmation of the old destination is taken. The job is screened again from the document
@@ -171,7 +180,7 @@ def _changed_since_screening(session: Session, job: Job, user: User, entered: st
                                        for dial in (entry.extension, entry.source_dial))
     answer = (Answer(409, "宛先表の登録が変わったため、この送信を点検し直しています。点検が終わったら、"
                           "依頼者から順にもう一度確認してください", DESTINATION_CHANGED) if is_new else
-              Answer(422, "入力した番号が送信先と一致しません。宛先表の登録が変わっています。宛先を確かめてください"))
+              Answer(422, confirmation.NUMBER_MISMATCH_JA))  # the same words: no hint that it was right before
     auditlog.append(session, f"user:{user.name}", "job.confirm_attempt", job.id, answer.message_ja,
                     status=answer.status, role=None, code=answer.code)
     return answer

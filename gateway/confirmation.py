@@ -162,6 +162,13 @@ def outstanding(valid: list[Given], needs: Needs) -> Outstanding:
     )
 
 
+# Re-entry is a check, not a guessing game: after this many wrong numbers on one job a person may
+# not confirm it (a number with a known prefix could otherwise be tried at 50 a second).
+MAX_WRONG_NUMBERS = 5
+TOO_MANY_WRONG_NUMBERS = "too_many_wrong_numbers"
+NUMBER_MISMATCH_JA = "入力した番号が送信先と一致しません。宛先を確かめてください（報告第371号の誤送信防止）"
+
+
 def decide(
     *,
     state: str,
@@ -175,6 +182,7 @@ def decide(
     now: dt.datetime,
     ttl_hours: float,
     needs: Needs,
+    wrong_numbers: int = 0,
 ) -> Decision:
     if state != "awaiting_confirmation":
         return Decision(409, f"この送信は確認待ちではありません（状態: {state}）")
@@ -198,8 +206,11 @@ def decide(
         as_role = "approver"
     if not pages_seen:
         return Decision(409, "確認の前に文書の全ページを表示して見てください", code=PAGES_NOT_VIEWED)
+    if wrong_numbers >= MAX_WRONG_NUMBERS:
+        return Decision(403, f"番号を{MAX_WRONG_NUMBERS}回続けて間違えたため、この送信はあなたには確認できません。"
+                             "宛先を確かめて送信し直すか、別の承認者に依頼してください", code=TOO_MANY_WRONG_NUMBERS)
     if not number_ok:
-        return Decision(422, "入力した番号が送信先と一致しません。宛先を確かめてください（報告第371号の誤送信防止）")
+        return Decision(422, NUMBER_MISMATCH_JA)
     return Decision(200, "確認しました", as_role)
 
 

@@ -165,3 +165,19 @@ def test_faxgates_cover_sheet_shows_the_number_only_to_who_confirmed_it(world):
         dpi = 204 / 25.4, 196 / 25.4
         box = (int(left * dpi[0]) + 2, int(top * dpi[1]) + 2, int(right * dpi[0]) - 2, int(bottom * dpi[1]) - 2)
         assert hidden.crop(box).getextrema() == (0, 0), "the number's area is black"
+
+
+def test_the_number_cannot_be_guessed_by_trying(world):
+    """Five wrong numbers on one job and that person may not confirm it any more, not even with
+    the right number (a known prefix could otherwise be tried at 50 a second)."""
+    app, gateway, tokens, fax, mail = world
+    job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(TWO_PAGES), to=f"sd-1@{DOMAIN}")))
+    assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+    submitter = api(gateway, tokens["sato"])
+    view_every_page(submitter, job_id)
+    for guess in ("03-5432-1110", "03-5432-1112", "03-5432-1113", "03-5432-1114", "03-5432-1115"):
+        wrong = submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": guess})
+        assert wrong.status_code == 422 and not shows_number(wrong)
+    locked = submitter.post(f"/api/jobs/{job_id}/confirm", json={"number": "03-5432-1111"})
+    assert locked.status_code == 403 and locked.json()["code"] == "too_many_wrong_numbers", locked.text
+    assert fax.received == []

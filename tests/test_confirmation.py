@@ -27,10 +27,10 @@ SUBMITTED = [given(SUBMITTER, "submitter")]
 
 
 def decide(person: Person, prior: list[Given], needs: Needs, number_ok: bool = True,
-           pages_seen: bool = True) -> confirmation.Decision:
+           pages_seen: bool = True, wrong_numbers: int = 0) -> confirmation.Decision:
     return confirmation.decide(state="awaiting_confirmation", submitter_id=1, job_department=DEPARTMENT, binding=BINDING,
                                given=prior, person=person, number_ok=number_ok, pages_seen=pages_seen, now=T0,
-                               ttl_hours=24, needs=needs)
+                               ttl_hours=24, needs=needs, wrong_numbers=wrong_numbers)
 
 
 def approved(prior: list[Given], needs: Needs, now: dt.datetime = T0) -> bool:
@@ -94,6 +94,14 @@ def test_nobody_confirms_before_looking_at_every_page():
         assert decide(person, prior, needs, pages_seen=True).status == 200
     assert decide(SUBMITTER, [], needs, number_ok=False, pages_seen=False).status == 409, \
         "the pages come first: a wrong number tells nothing before they are seen"
+
+
+def test_five_wrong_numbers_and_that_person_may_not_confirm_the_job():
+    limit = confirmation.MAX_WRONG_NUMBERS
+    for person, prior in ((SUBMITTER, []), (APPROVER, SUBMITTED)):
+        assert decide(person, prior, Needs(1), wrong_numbers=limit - 1).status == 200
+        locked = decide(person, prior, Needs(1), wrong_numbers=limit)
+        assert (locked.status, locked.code) == (403, confirmation.TOO_MANY_WRONG_NUMBERS)
 
 
 def test_the_number_is_shown_only_to_who_confirmed_it_or_once_no_one_can():
