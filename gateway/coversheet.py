@@ -267,7 +267,8 @@ def _as_e164(number: str) -> str | None:
 # A letter or cover sheet names who it is for: 「○○課 御中」, 「株式会社△△ 御中」, 「宛先：…」,
 # 「○○様」. When that is an organisation other than the directory entry's, a speed dial was
 # mis-pressed. Only organisations count (a resident's name with 様 says nothing about the
-# destination), 殿 is left out (forms print 「世田谷区長 殿」 whoever receives them), and the
+# destination), 殿 and 各位 count after an organisation but not after a head (forms print
+# 「世田谷区長 殿」 whoever receives them), and the
 # office's own names are not a destination (an invoice addressed to the office, forwarded).
 
 _ADDRESSEE_LABEL = re.compile(r"^\s*(?:宛\s*先|宛名|送信先|送付先|あて先|to(?![a-z]))\s*[:：]?\s*(?P<value>.+)$", re.IGNORECASE)
@@ -275,6 +276,7 @@ _ONWARD = re.compile(r"\s(?:fax|tel|電話|ファッ?クス)", re.IGNORECASE)  #
 _HONORIFIC = re.compile(r"\s*(?:御\s*中|様|殿|各位)\s*$")
 _BEFORE_ONCHU = re.compile(r"(?P<value>\S.*?)\s*御\s*中")
 _BEFORE_SAMA = re.compile(r"(?P<value>\S.*?)\s*様(?:\s|$)")
+_BEFORE_TONO = re.compile(r"(?P<value>\S.*?)\s*(?:殿|各位)(?:\s|$)")  # counts only with an organisation word
 _CONTACT_PERSON = re.compile(r"\s*(?:ご|御)?担当(?:者)?(?:様|殿)?\s*$")
 _HEADS = re.compile(r"(?:区長|市長|町長|村長|知事)$")  # the head of an authority: a form's printed addressee
 _LEGAL_FORMS = (("(株)", "株式会社"), ("(有)", "有限会社"), ("(同)", "合同会社"), ("(社福)", "社会福祉法人"),
@@ -333,7 +335,7 @@ def addressees(text: str) -> list[str]:
             honorific = bool(re.search(r"御\s*中", value))
         elif onchu := _BEFORE_ONCHU.search(line):
             value, honorific = onchu.group("value"), True
-        elif sama := _BEFORE_SAMA.search(line):
+        elif sama := _BEFORE_SAMA.search(line) or _BEFORE_TONO.search(line):
             value, honorific = sama.group("value"), False
         else:
             continue

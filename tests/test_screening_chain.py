@@ -189,6 +189,16 @@ def test_a_letter_addressed_to_a_company_with_sama_blocks_and_one_to_a_resident_
     assert screen(docgen.text_pdf([to_a_person]))[0].state == "awaiting_confirmation"
 
 
+def test_tono_and_kakui_after_a_company_block_and_after_the_head_of_the_office_do_not():
+    """Public-office letters write 殿 and 各位: after an organisation they name the addressee."""
+    body = [(20, 50, "研修会のご案内", 14), (20, 65, "標記の件について、下記のとおりご案内いたします。", 10.5)]
+    for addressee in ("株式会社あおぞら 殿", "株式会社あおぞら 各位"):
+        outcome, _ = screen(docgen.text_pdf([[(20, 30, addressee, 12)] + body]))
+        assert codes(outcome) == ["addressee_mismatch"], (addressee, outcome.reasons)
+    for addressee in ("世田谷区長 殿", "関係者各位"):
+        assert screen(docgen.text_pdf([[(20, 30, addressee, 12)] + body]))[0].state == "awaiting_confirmation", addressee
+
+
 # --- the addressee check on the corpus ----------------------------------------------------------------
 
 CORPUS_ENTRIES = {
