@@ -303,7 +303,14 @@ _LEFT_OUT_JA = {
     "needs_review": "要確認（番号の問題が解決していない）",
     "pending_approval": "別の管理者の承認待ちの変更がある",
     "no_number": "番号も内線もない",
+    "new_number_unverified": "番号が変わってから先方に確認されていない（faxgate を通さない複合機では止められない）",
 }
+
+
+def _unchecked_new_number(entry: DirectoryEntry) -> bool:
+    """A changed number neither used nor checked with the recipient since: faxgate blocks it as
+    stale, but a device that dials its own book would not, so a direct book leaves it out."""
+    return entry.number_since is not None and entry.last_used is None and entry.verified_on is None
 
 
 def export_rows(session: Session, profile: PbxProfile, gateway_domain: str | None = None
@@ -316,7 +323,8 @@ def export_rows(session: Session, profile: PbxProfile, gateway_domain: str | Non
     for entry in list_entries(session, include_retired=True):
         dial = effective_dial(entry, profile)
         code = ("retired" if entry.status == "retired" else "needs_review" if entry.status != "active"
-                else "pending_approval" if entry.pending_change_id is not None else "no_number" if dial is None else "")
+                else "pending_approval" if entry.pending_change_id is not None else "no_number" if dial is None
+                else "new_number_unverified" if gateway_domain is None and _unchecked_new_number(entry) else "")
         if code:
             left_out.append(LeftOut(entry.slot, entry.name, code, _LEFT_OUT_JA[code]))
             continue

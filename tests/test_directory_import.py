@@ -178,6 +178,25 @@ def test_export_says_which_entries_were_left_out_and_why(run_cli, import_approve
     assert [int(r.slot) for r in read_book(out.read_bytes()).rows] == [1]
 
 
+def test_a_direct_book_leaves_out_a_changed_number_until_it_is_checked(run_cli, import_approved, tmp_path):
+    """faxgate blocks a changed number as stale until it is checked with the recipient; a device
+    that dials its own book would not, so the direct export leaves it out and says so."""
+    import_approved(BOOKS / "canon_utf8.csv")
+    assert run_cli("directory", "set", "1", "--fax", "0-03-5432-1119", "--by", MAKER).exit_code == 0
+    approve_pending(run_cli)
+
+    def written(*target: str) -> list[int]:
+        result = run_cli("directory", "export", "--format", "generic", "-o", str(tmp_path / "out.csv"), "--json", *target)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["written"]
+
+    assert 1 not in written() and "先方に確認されていない" in run_cli(
+        "directory", "export", "--format", "generic", "-o", str(tmp_path / "o.csv")).stderr
+    assert 1 in written("--target", "gateway"), "through faxgate the stale check still holds it"
+    assert run_cli("directory", "verify", "1", "--by", MAKER).exit_code == 0
+    assert 1 in written()
+
+
 def _rows_by_slot(data: bytes) -> dict[int, str]:
     return {int(r.slot): r.dial for r in read_book(data).rows}
 
@@ -191,6 +210,7 @@ def test_export_into_the_device_file_changes_only_its_fax_rows(run_cli, import_a
     import_approved(base)
     assert run_cli("directory", "set", "1", "--fax", "0-03-5432-1119", "--by", MAKER).exit_code == 0
     approve_pending(run_cli)
+    assert run_cli("directory", "verify", "1", "--by", MAKER).exit_code == 0  # the new number, checked
     import_approved(write(tmp_path, "slot,name,fax,last_used\n30,新しい委託先,0-03-5432-0030,\n"))
     out = tmp_path / f"merged-{fixture}"
     result = run_cli("directory", "export", "--format", fmt, "--base", str(base), "-o", str(out), "--json")
