@@ -22,6 +22,7 @@ from gateway.app import App
 from gateway.config import load_config
 from gateway.jobs import document_of
 from gateway.models import Job
+from gateway.users import add_user, new_token
 from tests import docgen
 from tests.harness import DOMAIN, SmtpSink, confirm_by_api, fax_message, free_port, seed, submit, wait_state
 
@@ -110,10 +111,14 @@ def test_first_start_makes_the_local_ca_and_every_ended_job_gets_a_signed_record
         job_id = submit(smtp_port, fax_message(docgen.text_pdf([[(20, 20, "案内", 16)]]), to=f"sd-2@{DOMAIN}"))[1].rsplit(" ", 1)[1]
         assert wait_state(app, job_id, {"blocked"}) == "blocked"
         sato = {"Authorization": f"Bearer {tokens['sato']}"}
-        # The submitter withdraws it: ended, so its record (which names the number) is theirs to see.
+        # The submitter withdraws it: ended, so its record (which names the number) is there for
+        # those who keep the records.
         assert client.post(f"/api/jobs/{job_id}/reject", json={"reason": "取り下げ"}, headers=sato).status_code == 200
+        with app.session() as session:
+            auditor = {"Authorization": "Bearer " + new_token(
+                session, add_user(session, "kimura", "auditor", "kimura@city.example.jp", "監査", None, "test"), "test")}
         deadline = time.monotonic() + 30
-        while (record := client.get(f"/api/jobs/{job_id}/record.pdf", headers=sato)).status_code != 200:
+        while (record := client.get(f"/api/jobs/{job_id}/record.pdf", headers=auditor)).status_code != 200:
             assert time.monotonic() < deadline, record.text
             time.sleep(0.2)
     finally:
