@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from pydantic import BaseModel, Field
 
-from gateway import approvals, jobs
+from gateway import approvals
 from gateway.api_directory import directory_router
 from gateway.api_incidents import incident_router
 from gateway.models import Job, Record, User
@@ -71,13 +71,8 @@ def create_api(app) -> FastAPI:
             job = load(session, job_id, session.get(User, user_id))
             content_sha256 = job.content_sha256
             hide_number = approvals.cover_number_hidden(job, user_id, app.policy)
-
-        def fetch_document() -> bytes:
-            with app.session() as session:
-                return jobs.document_of(session, job_id)
-
         try:
-            pngs = previews.pages((job_id, content_sha256, hide_number), fetch_document, [], hide_number)
+            pngs = previews.of_job(app.session, job_id, content_sha256, [], hide_number)
         except DocumentUnreadable:
             raise HTTPException(404, "この文書のページは表示できません (the document cannot be rendered)") from None
         if not 1 <= page <= len(pngs):

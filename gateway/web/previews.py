@@ -5,12 +5,16 @@ thumbnails of them, too small to read (so gateway.page_views never counts one as
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections import OrderedDict
+from contextlib import AbstractContextManager
 from typing import Callable
 
 from PIL import Image, ImageDraw
+from sqlalchemy.orm import Session
 
+from gateway import jobs
 from gateway.coversheet import NUMBER_AREA_MM
 from gateway.pdfdraw import A4_MM
 
@@ -69,6 +73,16 @@ class PagePreviews:
         self._rendered: OrderedDict[tuple, list[bytes]] = OrderedDict()
         self._guard = threading.Lock()
         self._rendering: dict[tuple, threading.Lock] = {}
+
+    def of_job(self, unit_of_work: Callable[[], AbstractContextManager[Session]], job_id: str, content_sha256: str,
+               findings: list[dict], hide_cover_number: bool) -> list[bytes]:
+        """The pages of a stored job (see pages), its document read only when not rendered yet."""
+        def fetch_document() -> bytes:
+            with unit_of_work() as session:
+                return jobs.document_of(session, job_id)
+
+        key = (job_id, content_sha256, json.dumps(findings, sort_keys=True, ensure_ascii=False), hide_cover_number)
+        return self.pages(key, fetch_document, findings, hide_cover_number)
 
     def pages(self, key: tuple, fetch_document: Callable[[], bytes], findings: list[dict],
               hide_cover_number: bool = False) -> list[bytes]:

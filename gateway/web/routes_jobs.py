@@ -3,13 +3,12 @@ previews and findings, and the confirmation form (through gateway.approvals, as 
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from gateway import approvals, jobs
+from gateway import approvals
 from gateway.confirmation import PAGES_NOT_VIEWED
 from gateway.jobs import utcnow
 from gateway.models import Job, User
@@ -111,14 +110,8 @@ def add_job_routes(router: APIRouter, web: Web) -> None:
             job = visible_job(session, job_id, viewer)
             content_sha256, findings = job.content_sha256, list(job.findings or [])
             hide_number = approvals.cover_number_hidden(job, viewer.user_id, app.policy)
-        key = (job_id, content_sha256, json.dumps(findings, sort_keys=True, ensure_ascii=False), hide_number)
-
-        def fetch_document() -> bytes:
-            with app.session() as session:
-                return jobs.document_of(session, job_id)
-
         try:
-            return content_sha256, web.previews.pages(key, fetch_document, findings, hide_number)
+            return content_sha256, web.previews.of_job(app.session, job_id, content_sha256, findings, hide_number)
         except DocumentUnreadable:
             return content_sha256, None
 
