@@ -23,11 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.app import App  # noqa: E402
+from gateway.bootstrap import App  # noqa: E402
 from gateway.config import load_config  # noqa: E402
-from gateway.models import Job  # noqa: E402
-from tests import docgen  # noqa: E402
-from tests.harness import DOMAIN, fax_message, free_port, seed  # noqa: E402
+from tests.support import docgen  # noqa: E402
+from tests.support.harness import DOMAIN, fax_message, free_port, seed  # noqa: E402
 
 CONNECTIONS = 8
 BARE_SERVER = """
@@ -118,8 +117,8 @@ def main() -> None:
         seed(app)  # the staff and the directory: the intake refuses at RCPT a number no entry has
         faxgate = [sys.executable, "-m", "gateway", "serve", "--only", "smtp", "--config", str(config)]
         rate, accepted, errors = measure(faxgate, port, payload, seconds, warm_up)
-        with app.session() as session:
-            stored = session.query(Job).count()
+        with app.unit_of_work(read_only=True) as uow:
+            stored = sum(uow.jobs.counts_by_state().values())
     print(f"faxgate intake (SQLite WAL, FULL):  {rate:7.1f} msg/s ({accepted} accepted, {errors} errors, "
           f"{stored} stored incl. warm-up)")
     print(f"ratio: {rate / bare_rate:.2f} of the bare server (target ≥ 0.50)")

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from gateway_run import (CpuMeter, ServeProcess, clean_fax, job_id_of, job_states, percentile, prepare_database,
                          reader_engine, send, tree_cpu, write_config)
-from tests.harness import SmtpSink, free_port
-from tests.pgserver import PostgresServer
+from tests.support.harness import SmtpSink, free_port
+from tests.support.pgserver import PostgresServer
 
 SCREENED = ("awaiting_confirmation", "blocked")
 

@@ -38,11 +38,10 @@ from sqlalchemy import text
 
 from gateway_run import (CpuMeter, ServeProcess, clean_fax, job_id_of, prepare_database, reader_engine, send,
                          write_config)
-from gateway import auditlog
-from gateway.app import App
+from gateway.bootstrap import App
 from gateway.config import load_config
-from tests import pgserver
-from tests.harness import SmtpSink, free_port
+from tests.support import pgserver
+from tests.support.harness import SmtpSink, free_port
 
 
 def offer(ports: list[int], payload: bytes, jobs: int, rate: float) -> tuple[list[str], list[str]]:
@@ -92,8 +91,8 @@ def run(server: pgserver.PostgresServer, tmp: Path, processes: int, payload: byt
                 "SELECT subject, action, at FROM audit_events WHERE action IN "
                 "('job.screening', 'job.awaiting_confirmation', 'job.blocked') ORDER BY id")).all()
         app = App(load_config(configs[0]))
-        with app.session() as session:
-            chain = auditlog.verify(session)
+        with app.unit_of_work(read_only=True) as uow:
+            chain = uow.audit.verify()
         app.engine.dispose()
     finally:
         for gateway in gateways:

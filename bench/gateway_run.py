@@ -23,13 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/bench_X.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-from gateway import db  # noqa: E402
-from gateway.app import App  # noqa: E402
+from gateway.storage import db  # noqa: E402
+from gateway.bootstrap import App  # noqa: E402
 from gateway.config import load_config  # noqa: E402
-from tests import docgen  # noqa: E402
-from tests.harness import DOMAIN, fax_message, seed  # noqa: E402
+from tests.support import docgen  # noqa: E402
+from tests.support.harness import DOMAIN, fax_message, seed  # noqa: E402
 
-# Speed dial 1 of the seeded directory (tests.harness.DIRECTORY_CSV): active and verified, so a
+# Speed dial 1 of the seeded directory (tests.support.harness.DIRECTORY_CSV): active and verified, so a
 # clean page reaches awaiting_confirmation.
 RECIPIENT = f"FAX=+81354321111@{DOMAIN}"
 CLEAN_LINES = (
@@ -139,7 +139,7 @@ class ServeProcess:
 
 
 def reader_engine(database_url: str):
-    """A plain engine for the benchmark's own reads: not gateway.db's, whose SQLite
+    """A plain engine for the benchmark's own reads: not gateway.storage.db's, whose SQLite
     transactions take the write lock (BEGIN IMMEDIATE) and would compete with the gateway."""
     return create_engine(database_url)
 

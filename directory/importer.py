@@ -8,10 +8,12 @@ is faulty is not an error: it comes in as ``needs_review`` with its problems, ne
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, fields
 
-from directory.addressbook import Book, BookRow
+from directory.formats.book import Book, BookRow
 from directory.dialplan import DialReading, DialStringError, read_dial_string
+from directory.digits import ForeignDigitError, ascii_digits, slot_number
 from directory.profile import PbxProfile
 
 KINDS = ("external", "internal")
@@ -101,10 +103,35 @@ class _RowInvalid(ValueError):
     pass
 
 
+# Control characters (NUL, C1 such as U+0085) and the Unicode line and paragraph separators: no
+# field of an address book holds them, and they break what is stored, drawn and displayed.
+_CONTROL_CATEGORIES = ("Cc", "Zl", "Zp")
+
+
+def has_control_character(text: str) -> bool:
+    return any(unicodedata.category(char) in _CONTROL_CATEGORIES for char in text)
+
+
+def _control_character(row: BookRow) -> str:
+    for column in fields(BookRow):
+        value = getattr(row, column.name)
+        if column.name == "defect" or not isinstance(value, str):
+            continue
+        for position, char in enumerate(value, start=1):
+            if unicodedata.category(char) in _CONTROL_CATEGORIES:
+                return (f"{column.name} の {position} 文字目に制御文字 U+{ord(char):04X} があります"
+                        f" (control character U+{ord(char):04X} in {column.name}, character {position})")
+    return ""
+
+
 def _candidate(row: BookRow, profile: PbxProfile) -> Candidate:
     if row.defect:
         raise _RowInvalid(row.defect)
-    if not row.slot.isdigit() or not 1 <= int(row.slot) <= MAX_SLOT:
+    control = _control_character(row)
+    if control:
+        raise _RowInvalid(control)
+    slot = slot_number(row.slot)
+    if slot is None or not 1 <= slot <= MAX_SLOT:
         raise _RowInvalid(
             f"登録番号 {row.slot!r} は 1〜{MAX_SLOT} の数字ではありません (slot must be a number 1-{MAX_SLOT})"
         )
@@ -113,19 +140,23 @@ def _candidate(row: BookRow, profile: PbxProfile) -> Candidate:
     kind = row.kind.lower() or ("internal" if row.extension and not row.dial else "external")
     if kind not in KINDS:
         raise _RowInvalid(f"種別 {row.kind!r} は external か internal です (kind must be external or internal)")
-    extension = row.extension or None
-    if extension and not (extension.isdigit() and len(extension) == profile.extension_length):
+    try:
+        extension = ascii_digits(row.extension) or None
+    except ForeignDigitError as exc:
+        raise _RowInvalid(f"内線番号 {row.extension!r}: {exc}") from None
+    if extension and not (extension.isascii() and extension.isdigit() and len(extension) == profile.extension_length):
         raise _RowInvalid(
             f"内線番号 {extension!r} は {profile.extension_length} 桁の数字ではありません "
             f"(extension must be {profile.extension_length} digits)"
         )
     if not row.dial and not extension:
         raise _RowInvalid("ファクス番号が空です (fax number is empty)")
-    reading = None
+    reading, dial = None, row.dial
     if row.dial:
         try:
-            reading = read_dial_string(row.dial, profile)
-        except DialStringError as exc:
+            dial = ascii_digits(row.dial)  # stored as the device dials it: ０３ is 03
+            reading = read_dial_string(dial, profile)
+        except (ForeignDigitError, DialStringError) as exc:
             raise _RowInvalid(f"ファクス番号 {row.dial!r}: {exc}") from None
     dates = {}
     for label, text in (("last_used", row.last_used), ("verified_on", row.verified_on)):
@@ -135,11 +166,11 @@ def _candidate(row: BookRow, profile: PbxProfile) -> Candidate:
             raise _RowInvalid(f"{label} {text!r} は YYYY-MM-DD の日付ではありません (not a date)") from None
     return Candidate(
         line=row.line,
-        slot=int(row.slot),
+        slot=slot,
         name=row.name,
         organization=row.organization,
         kind=kind,
-        dial=row.dial,
+        dial=dial,
         extension=extension or (reading.extension if reading else None),
         last_used=dates["last_used"],
         verified_on=dates["verified_on"],

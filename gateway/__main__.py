@@ -1,3 +1,3 @@
-from gateway.cli import main
+from gateway.entrypoints.cli.main import main
 
 main()

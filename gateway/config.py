@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from directory.profile import DidRange, PbxProfile, ProfileError
-from gateway import ldap_config
-from gateway.ldap_config import LdapConfig
-from gateway.records_config import CoverSheetConfig, RecordsConfig
+from gateway.adapters import ldap_config
+from gateway.adapters.ldap_config import LdapConfig
+from gateway.records.config import CoverSheetConfig, RecordsConfig
 
 CONFIG_ENV = "FAXGATE_CONFIG"
 
@@ -70,6 +70,10 @@ class MailConfig:
     url: str = ""  # smtp://host:port for notices to staff; "" logs them instead
     sender: str = ""
     privacy_office: str = ""  # addresses (comma-separated) told of every possible wrong send
+    # A job's notice that the mail server does not take waits in the database and is tried
+    # again after this many seconds, doubled at each try (at most an hour), then set aside.
+    notice_retry_seconds: int = 60
+    notice_tries: int = 20
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,32 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
-class DirectoryConfig:
-    stale_days: int = 180
+class KeysConfig:
+    """`[keys]`: the key-encryption key (KEK) that wraps every job's data key (encryption at rest)."""
+
+    kek_file: str = ""  # "" = data-kek.key beside the records' signing key, made on first start
+    kek_env: str = ""  # instead of the file: the variable holding the key(s), base64, current first
+    # Instead of both: the KEK on a PKCS#11 token, the label of its AES key (made by `faxgate keys
+    # rotate` or the token's tools); the data keys are wrapped on the token, the KEK never leaves it.
+    pkcs11_key_label: str = ""
+    # The token: "" = the same as [records] (module, token label, PIN file or PIN variable).
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin_file: str = ""
+    pkcs11_pin_env: str = ""
 
 
 @dataclass(frozen=True)
 class LoggingConfig:
     format: str = "auto"  # auto: readable on a terminal, JSON otherwise
     level: str = "info"
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    # A job a worker screens or sends is held under a lease it renews (every third of this);
+    # another process takes the job over only once the lease has run out (its holder died).
+    lease_seconds: int = 30
 
 
 @dataclass(frozen=True)
@@ -99,9 +121,10 @@ class Config:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     records: RecordsConfig = field(default_factory=RecordsConfig)
     coversheet: CoverSheetConfig = field(default_factory=CoverSheetConfig)
-    directory: DirectoryConfig = field(default_factory=DirectoryConfig)
+    keys: KeysConfig = field(default_factory=KeysConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     ldap: LdapConfig = field(default_factory=LdapConfig)
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
     source: str = "(defaults)"
 
     def pbx_profile(self) -> PbxProfile:
@@ -148,6 +171,9 @@ def _build(data: dict[str, Any], source: str) -> Config:
     sections = {f.name: f for f in fields(Config) if f.name != "source"}
     built: dict[str, Any] = {}
     for name, value in data.items():
+        if name == "directory":  # its one key became the policy's: the audit and the screening share one rule
+            raise ConfigError(f"{source}: [directory] stale_days is now the policy's [screening] stale_days "
+                              "(one limit for the audit and the screening): move it to the policy file")
         if name not in sections:
             raise ConfigError(f"{source}: unknown section [{name}] (known: {', '.join(sorted(sections))})")
         if not isinstance(value, dict):
@@ -155,8 +181,10 @@ def _build(data: dict[str, Any], source: str) -> Config:
         built[name] = _section(sections[name].default_factory, name, value, source)
     config = Config(**built, source=source)
     config.pbx_profile()  # validate now, not at first use
-    if config.records.checkpoint_every < 1:
-        raise ConfigError(f"{source}: [records] checkpoint_every must be at least 1")
+    if config.records.checkpoint_every < 1 or config.records.checkpoint_seconds < 1:
+        raise ConfigError(f"{source}: [records] checkpoint_every and checkpoint_seconds must be at least 1")
+    if config.mail.notice_retry_seconds < 1 or config.mail.notice_tries < 1:
+        raise ConfigError(f"{source}: [mail] notice_retry_seconds and notice_tries must be at least 1")
     if config.records.tsa_timeout_seconds < 1 or config.records.expiry_warning_days < 0:
         raise ConfigError(f"{source}: [records] tsa_timeout_seconds must be at least 1 and "
                           "expiry_warning_days not negative")
@@ -165,6 +193,12 @@ def _build(data: dict[str, Any], source: str) -> Config:
                           f"not {config.records.tsa_url!r}")
     if config.records.pkcs11_module and not config.records.pkcs11_key_label:
         raise ConfigError(f"{source}: [records] pkcs11_key_label is needed with pkcs11_module")
+    if config.worker.lease_seconds < 3:
+        raise ConfigError(f"{source}: [worker] lease_seconds must be at least 3 (renewed every third)")
+    if config.keys.pkcs11_key_label and (config.keys.kek_file or config.keys.kek_env):
+        raise ConfigError(f"{source}: [keys] pkcs11_key_label, kek_file and kek_env are alternatives: set one")
+    if config.keys.pkcs11_key_label and not (config.keys.pkcs11_module or config.records.pkcs11_module):
+        raise ConfigError(f"{source}: [keys] pkcs11_key_label needs pkcs11_module (in [keys] or [records])")
     wrong = ldap_config.problems(config.ldap)
     if wrong:
         raise ConfigError(f"{source}: [ldap] " + "; ".join(wrong))

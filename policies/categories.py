@@ -27,9 +27,19 @@ NAMES_JA = {
     "criminal_record": "犯罪歴（要配慮）",
     "belief": "信条（要配慮）",
     "race": "人種（要配慮）",
+    "social_status": "社会的身分（要配慮）",
+    "crime_victim": "犯罪被害（要配慮）",
+    "criminal_proceedings": "刑事・少年保護事件の手続（要配慮）",
+    # 条例要配慮個人情報: what a municipality's ordinance adds (settings: ordinance_sensitive)
+    "nationality": "国籍（条例要配慮）",
+    "domestic_violence": "配偶者等からの暴力（条例要配慮）",
 }
 IDENTIFYING = frozenset(PERSONAL_LABELS)
 SENSITIVE = frozenset(SENSITIVE_LABELS)
+# The categories an ordinance may make sensitive (条例要配慮個人情報, 個人情報保護法 第60条第5項);
+# a municipality lists those its ordinance names, Setagaya's (国籍, DV) by default.
+ORDINANCE = frozenset(("nationality", "domestic_violence"))
+DEFAULT_ORDINANCE = ("nationality", "domestic_violence")
 assert IDENTIFYING | SENSITIVE == set(NAMES_JA)
 
 

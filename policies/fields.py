@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policies.labels import CATEGORY_OF_LABEL, LABEL
+from policies.labels import CATEGORY_OF_LABEL, LABEL, misread_label
 from policies.layout import TextView
 
 # What may stand between a label and its value: spaces, colons, and a short note in
@@ -88,7 +88,7 @@ def _value_after(text: str, position: int, limit: int, label_starts: set[int]) -
     while end < limit and text[end] not in "\t\n":
         end += 1
     end = _strip_end(text, position, end)
-    return (position, end) if end > position else None
+    return (position, end) if end > position and not misread_label(text[position:end]) else None
 
 
 def _strip_end(text: str, start: int, end: int) -> int:
@@ -116,7 +116,7 @@ def _value_below(view: TextView, line: int, label: _Label, label_starts: set[int
         return []
     cell_end = view.text.find("\t", start, end)
     cell_end = _strip_end(view.text, start, end if cell_end < 0 else cell_end)
-    if cell_end <= start:
+    if cell_end <= start or misread_label(view.text[start:cell_end]):
         return []
     return [Field(label.category, view.text[label.start:label.end], label.start, label.end, start, cell_end)]
 

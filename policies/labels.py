@@ -58,9 +58,14 @@ SENSITIVE_LABELS: dict[str, tuple[str, ...]] = {
         "障害者手帳", "身体障害者手帳", "療育手帳", "精神障害者保健福祉手帳", "障害の内容", "障害名", "障害等級",
         "障害の状況", "障がいの状況", "障がいの内容", "障害支援区分", "要介護度", "要介護状態区分", "要支援",
     ),
-    "criminal_record": ("犯罪歴", "前科", "犯歴", "逮捕歴", "刑罰歴"),
+    "criminal_record": ("犯罪歴", "前科", "犯歴", "刑罰歴"),
     "belief": ("信条", "宗教", "信仰", "支持政党"),
     "race": ("人種", "民族"),
+    "social_status": ("社会的身分", "門地"),
+    "crime_victim": ("被害状況", "被害の状況", "被害内容", "被害の内容", "被害事実", "犯罪被害", "被害届"),
+    "criminal_proceedings": ("逮捕歴", "補導歴", "非行歴", "保護処分", "処分歴", "事件の概要", "事件の内容", "係属事件"),
+    "nationality": ("国籍",),
+    "domestic_violence": ("DV被害", "DVの有無", "DV", "配偶者等からの暴力", "配偶者からの暴力", "配偶者暴力", "支援措置"),
 }
 
 # Labels whose value is none of the above: they end the value before them on a line
@@ -107,3 +112,30 @@ ORGANISATION = re.compile(
     r"(?:営業|総務|経理|人事|企画|管理|開発|技術|製造|保健|福祉|医療|健康|子ども|若者|生活|経済|都市|環境|教育|"
     r"政策|推進|支援|事業|業務|広報|財務|法務|情報)[\u4e00-\u9fff・]{0,8}部(?=$|[\s\t(:：\-]|TEL|Tel|電話|FAX|Fax)"
 )
+
+# OCR misreads a printed label now and then (フリガナ read ウリガナ, or リガみE on a JPEG scan):
+# a cell that is a label of four characters or more with at most half of them wrong, and
+# no digit in it, is that label — not the value of the label above it.
+_FUZZY_LABELS = tuple(label for label in _WORDS if len(label) >= 4 and not label.isascii())
+_JAPANESE = re.compile(r"[\u3041-\u30ff\u4e00-\u9fff・]")
+
+
+def misread_label(cell: str) -> bool:
+    if any(c.isdigit() for c in cell):
+        return False
+    letters = "".join(_JAPANESE.findall(cell))
+    if len(letters) < 3 or len(cell.replace(" ", "")) - len(letters) > 1:
+        return False  # one stray Latin letter or mark at most (the edge of a box read as E or l)
+    return any(abs(len(label) - len(letters)) <= 1 and _edits(letters, label) <= len(label) // 2
+               for label in _FUZZY_LABELS)
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]

@@ -22,6 +22,10 @@ Box = tuple[float, float, float, float]  # left, top, right, bottom in page-imag
 CELL_GAP = 1.6
 # Glyphs whose vertical extents overlap by this share of the smaller height sit on one line.
 SAME_LINE_OVERLAP = 0.5
+# Vertical writing: steps from one character to the next within this many character sizes
+# count, and a page needs this many steps down (and twice as many as across) to be vertical.
+VERTICAL_STEP = 2.5
+MIN_VERTICAL_STEPS = 10
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,14 @@ def plain_text(text: str) -> PageText:
     return PageText(text, (None,) * len(text))
 
 
-def lay_out(glyphs: Sequence[Glyph], space_gap: float) -> PageText:
+def lay_out(glyphs: Sequence[Glyph], space_gap: float, vertical: bool = False) -> PageText:
     """Group glyphs into lines and read each left to right. A gap wider than `space_gap` line
     heights reads as a space, except between two CJK characters (OCR of Japanese does not
-    separate words reliably; a text layer writes its own spaces)."""
+    separate words reliably; a text layer writes its own spaces). `vertical`: the page is
+    written in columns (縦書き), read top to bottom, right to left; boxes stay the page's."""
+    if vertical:
+        turned = lay_out([Glyph(g.char, _turned(g.box)) for g in glyphs], space_gap)
+        return PageText(turned.text, tuple(None if b is None else _unturned(b) for b in turned.boxes))
     lines = _group_lines([g for g in glyphs if g.box[2] > g.box[0] and g.box[3] > g.box[1]])
     chars: list[str] = []
     boxes: list[Box | None] = []
@@ -97,6 +105,38 @@ def lay_out(glyphs: Sequence[Glyph], space_gap: float) -> PageText:
                 boxes.append(glyph.box if len(glyph.char) == 1 else _share(glyph, index))
             previous = glyph
     return PageText("".join(chars), tuple(boxes))
+
+
+def written_vertically(glyphs: Sequence[Glyph]) -> bool:
+    """Whether a text layer's characters (in its own order) run down columns rather than
+    along lines: most steps from one character to the next go straight down."""
+    down = across = 0
+    previous = None
+    for glyph in glyphs:
+        if glyph.char.isspace() or glyph.box[2] <= glyph.box[0]:
+            continue
+        if previous is not None:
+            size = max(previous.box[2] - previous.box[0], previous.box[3] - previous.box[1])
+            dx = (glyph.box[0] + glyph.box[2] - previous.box[0] - previous.box[2]) / 2
+            dy = (glyph.box[1] + glyph.box[3] - previous.box[1] - previous.box[3]) / 2
+            if abs(dx) < 0.5 * size and 0 < dy < VERTICAL_STEP * size:
+                down += 1
+            elif abs(dy) < 0.5 * size and 0 < dx < VERTICAL_STEP * size:
+                across += 1
+        previous = glyph
+    return down >= MIN_VERTICAL_STEPS and down > 2 * across
+
+
+def _turned(box: Box) -> Box:
+    """A box on a page turned a quarter counter-clockwise: columns read right to left become
+    lines read top to bottom."""
+    left, top, right, bottom = box
+    return (top, -right, bottom, -left)
+
+
+def _unturned(box: Box) -> Box:
+    left, top, right, bottom = box
+    return (-bottom, left, -top, right)
 
 
 def _share(glyph: Glyph, index: int) -> Box:

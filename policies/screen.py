@@ -2,15 +2,15 @@
 
     result = screen_document(data, settings)     # verdict 'pass' | 'block' | 'hold'
 
-Each page is loaded at fax resolution in a separate, limited process (`policies.pages`).
-A page's text comes from its PDF text layer when that can be trusted, and from OCR where
-there is none or where ink on the page lies outside it (`policies.text_layer`). Masking is
-judged from the rendered page, never from the text: a text-layer character whose box is
-solid black, or blank, is not seen by the recipient and is read as ■; the recognizers then
-run on what is visible. A value found in the text layer but not in the visible text was
-masked; a value still readable in the visible text (a name boxed but the address beside it
-not, a surname left beside a boxed given name) was not. A phone number with its middle
-digits boxed reaches nobody and counts as masked.
+Each page is loaded at fax resolution in a separate, limited process (`policies.documents.load`).
+A page's text comes from its PDF text layer when that can be trusted, and from OCR
+(`policies.image_reading`) where there is none or where ink on the page lies outside it
+(`policies.text_layer`). Masking is judged from the rendered page, never from the text: a text-
+layer character whose box is solid black, or blank, is not seen by the recipient and is read as
+■; the recognizers then run on what is visible. A value found in the text layer but not in the
+visible text was masked; a value still readable in the visible text (a name boxed but the
+address beside it not, a surname left beside a boxed given name) was not. A phone number with
+its middle digits boxed reaches nobody and counts as masked.
 
 Verdicts: `block` when any unmasked finding's category policy says block (sensitive data
 next to an unmasked identifier always blocks); otherwise `hold` when any page could not be
@@ -28,12 +28,13 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE, hide_middle
-from PIL import Image
-
-from policies.ink import bilevel, dark_fraction, despeckle, looks_like_placeholders
-from policies.layout import Glyph, PageText, TextView, lay_out
-from policies.ocr import OcrFailed, OcrWord, prepare, read_words, upright_rotation
-from policies.pages import Document, DocumentUnreadable, Page, load_document
+from policies.image_reading import read_image
+from policies.ink import bilevel, dark_fraction, looks_like_placeholders
+from policies.layout import Glyph, PageText, TextView, lay_out, written_vertically
+from policies.legible import doubtful_field, reads_as_placeholders
+from policies.ocr import OcrFailed
+from policies.documents.load import load_document
+from policies.documents.model import Document, DocumentUnreadable, Page
 from policies.recognizers import HIDDEN, Hit, recognize
 from policies.settings import ScreenSettings
 from policies.text_layer import UNCOVERED_INK_PIXELS, garbled, unaccounted_ink
@@ -50,19 +51,12 @@ TEXT_LAYER_SPACE_GAP = 0.3
 OCR_SPACE_GAP = 0.6
 # The height of a line of 10 pt text, for judging what OCR found against the image.
 LINE_HEIGHT_MM = 4.5
-# A page is judged on its OCR confidence only when it holds this many characters.
-MIN_CHARACTERS_FOR_CONFIDENCE = 10
 # On a page OCR could not read with confidence (standard-mode faxes: kanji suffer, digits
 # survive) only findings made of digits are trusted; the page is held in any case.
 DIGIT_CATEGORIES = frozenset((
     "birth_date", "phone", "email", "my_number", "drivers_license", "passport", "residence_card", "pension_number",
     "insurance_number", "resident_code", "addressee_number", "bank_account", "credit_card",
 ))
-_MAX_WORD_WEIGHT = 4
-# A page this inked (after rules and solid areas are removed) must yield some text.
-UNREAD_INK_SHARE = 0.01
-# Doubtful OCR words whose pieces are at least half one shape are placeholders, not text.
-_PLACEHOLDER_SHARE_FOR_CONFIDENCE = 0.5
 _EXPLAINED_FINDINGS = 5
 
 _HOLD_MESSAGES = {
@@ -93,6 +87,7 @@ _HOLD_MESSAGES = {
         "Checking the document did not finish within the time limit ({seconds} s). Please send fewer pages.",
     ),
 }
+HOLD_CODES = tuple(_HOLD_MESSAGES)
 
 
 _PAGE_HOLDS = ("ocr_failed", "ocr_timeout", "ocr_low_confidence")
@@ -117,7 +112,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class Hold:
-    """Why the document could not be read with confidence. `code`: a policies.pages code
+    """Why the document could not be read with confidence. `code`: a policies.documents.model code
     (encrypted, broken, timeout…) or ocr_unavailable, ocr_failed, ocr_timeout,
     ocr_low_confidence, time_limit."""
 
@@ -289,7 +284,8 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
         if garbled(page.text or ""):
             needs_ocr = True
         else:
-            findings, text_layer = _text_layer_findings(page, lay_out(glyphs, TEXT_LAYER_SPACE_GAP), settings)
+            layout = lay_out(glyphs, TEXT_LAYER_SPACE_GAP, vertical=written_vertically(glyphs))
+            findings, text_layer = _text_layer_findings(page, layout, settings)
             needs_ocr = unaccounted_ink(page.image, page.text_image) > UNCOVERED_INK_PIXELS
     if not needs_ocr:
         return findings, None, PageReading(page.number, text_layer, "text", True, text_layer)
@@ -298,15 +294,16 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
         return findings, _hold("time_limit", page.number, seconds=settings.time_limit_seconds), \
             PageReading(page.number, text_layer, "text", False, text_layer)
     try:
-        reading = _ocr(page.image, page.dpi, settings, deadline)
+        reading = read_image(page.image, page.dpi, settings, deadline)
     except OcrFailed as exc:
         return findings, _hold(exc.code, page.number), PageReading(page.number, text_layer, "text", False, text_layer)
     bw = reading.bilevel
     confident = reading.confident
-    layout = lay_out([Glyph(w.text, w.box) for w in reading.words], OCR_SPACE_GAP)
-    for finding in _findings(page.number, layout.view, recognize(layout.view, settings.allow, settings.identifiers),
+    layout = lay_out([Glyph(w.text, w.box) for w in reading.words], OCR_SPACE_GAP, vertical=reading.vertical)
+    for finding in _findings(page.number, layout.view, _recognize(layout.view, settings),
                              "ocr", masked_anyway=False):
-        if not finding.masked and looks_like_placeholders(bw, _line_high(finding.bbox, reading.dpi)):
+        if not finding.masked and (looks_like_placeholders(bw, _line_high(finding.bbox, reading.dpi))
+                                   or reads_as_placeholders(reading.words, finding.bbox)):
             # OCR reads ＊＊＊＊ and ○○○ as kana and kanji: the image says it is masked.
             finding = replace(finding, masked=True, text="＊" * len(finding.text))
         if not confident and finding.category not in DIGIT_CATEGORIES:
@@ -318,75 +315,9 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
     read = PageReading(page.number, "\n".join(t for t in (text_layer, layout.text) if t),
                        "text+ocr" if text_layer else "ocr", confident,
                        "\n".join(t for t in (text_layer, ocr_sure) if t))
-    if not confident:
+    if not confident or doubtful_field(layout.view, reading.words, reading.ink, settings.ocr.min_confidence):
         return findings, _hold("ocr_low_confidence", page.number), read
     return findings, None, read
-
-
-@dataclass(frozen=True)
-class _OcrPass:
-    """OCR of a page, maybe turned upright first: words and images in the turned page's
-    pixels, and how to put a box back on the page as it came."""
-
-    words: list[OcrWord]
-    bilevel: object  # the (turned) page as the fax carries it
-    dpi: tuple[int, int]
-    confidence: float
-    confident: bool
-    rotation: int = 0  # degrees the page was turned clockwise
-    size: tuple[int, int] = (0, 0)  # the page's own size in pixels
-    y_scale: float = 1.0  # page rows per turned-page pixel before the turn (non-square fax pixels)
-
-    def on_page(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-        if not self.rotation:
-            return box
-        width, height = self.size[0], round(self.size[1] / self.y_scale)  # the square-pixel page
-        left, top, right, bottom = box
-        if self.rotation == 180:
-            left, top, right, bottom = width - right, height - bottom, width - left, height - top
-        elif self.rotation == 90:  # turned clockwise: a turned (x, y) was (y, height - x)
-            left, top, right, bottom = top, height - right, bottom, height - left
-        else:  # 270: a turned (x, y) was (width - y, x)
-            left, top, right, bottom = width - bottom, left, width - top, right
-        return (math.floor(left), math.floor(top * self.y_scale), math.ceil(right), math.ceil(bottom * self.y_scale))
-
-
-def _ocr(image, dpi: tuple[int, int], settings: ScreenSettings, deadline: float) -> _OcrPass:
-    """OCR of the page; a page not read with confidence is asked which way up it is, and read
-    again turned upright when it was scanned upside down or sideways (only then: orientation
-    detection costs a third of a page's OCR)."""
-    first = _ocr_pass(image, dpi, settings, deadline)
-    if first.confident or deadline - time.monotonic() <= 1:
-        return first
-    rotation = upright_rotation(bilevel(image), dpi, settings.ocr, min(settings.ocr.timeout_seconds,
-                                                                        deadline - time.monotonic()))
-    if not rotation or deadline - time.monotonic() <= 1:
-        return first
-    # Turned a quarter, a standard-mode page's 98 dpi rows would become columns: square the
-    # pixels first, and read the turned page at the horizontal resolution both ways.
-    y_scale = dpi[1] / dpi[0]
-    square = image if rotation == 180 or y_scale == 1 else image.resize(
-        (image.width, round(image.height / y_scale)), Image.Resampling.BICUBIC)
-    turned_dpi = dpi if square is image else (dpi[0], dpi[0])
-    turned = square.rotate(-rotation, expand=True)
-    try:
-        second = _ocr_pass(turned, turned_dpi, settings, deadline)
-    except OcrFailed:
-        return first
-    if (second.confident, second.confidence) <= (first.confident, first.confidence):
-        return first
-    return replace(second, rotation=rotation, size=image.size, y_scale=y_scale if square is not image else 1.0)
-
-
-def _ocr_pass(image, dpi: tuple[int, int], settings: ScreenSettings, deadline: float) -> _OcrPass:
-    prepared = prepare(image)
-    words = read_words(prepared, dpi, settings.ocr, min(settings.ocr.timeout_seconds, deadline - time.monotonic()))
-    bw = bilevel(image)
-    if not words and _inked(prepared):
-        raise OcrFailed("ocr_failed", "no text read from a page with ink")
-    confidence = _confidence(words, bw, settings.ocr.min_confidence)
-    confident = confidence >= settings.ocr.min_confidence and not _ink_left_unread(prepared, words)
-    return _OcrPass(words, bw, dpi, confidence, confident)
 
 
 def _sure_text(layout: PageText, doubtful: list[tuple[float, float, float, float]]) -> str:
@@ -399,12 +330,6 @@ def _sure_text(layout: PageText, doubtful: list[tuple[float, float, float, float
         return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in doubtful)
 
     return "".join(DOUBTFUL if not c.isspace() and unsure(box) else c for c, box in zip(layout.text, layout.boxes))
-
-
-def _inked(prepared) -> bool:
-    """Ink enough for a few characters once rules, bars and specks are gone: OCR must read
-    something there (a stray mark or a stamp alone is less)."""
-    return despeckle(bilevel(prepared)).histogram()[0] > UNCOVERED_INK_PIXELS
 
 
 def _line_high(box: tuple[int, int, int, int], dpi: tuple[int, int]) -> tuple[float, float, float, float]:
@@ -422,10 +347,10 @@ def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings)
     hidden = {i: HIDDEN for i, box in enumerate(layout.boxes)
               if box is not None and not layout.text[i].isspace() and _hidden(bw, box, layout.text[i])}
     visible = layout.with_chars_replaced(hidden) if hidden else layout
-    findings = _findings(page.number, visible.view, recognize(visible.view, settings.allow, settings.identifiers),
+    findings = _findings(page.number, visible.view, _recognize(visible.view, settings),
                          "text", masked_anyway=False)
     if hidden:
-        for finding in _findings(page.number, layout.view, recognize(layout.view, settings.allow, settings.identifiers),
+        for finding in _findings(page.number, layout.view, _recognize(layout.view, settings),
                                  "text", masked_anyway=True):
             if not any(_same_value(finding, known) for known in findings):
                 findings.append(finding)
@@ -437,6 +362,10 @@ def _hidden(bw, box, char: str) -> bool:
     if share >= HIDDEN_DARK_SHARE:
         return True
     return share < BLANK_DARK_SHARE and unicodedata.category(char)[0] in "LN"
+
+
+def _recognize(view: TextView, settings: ScreenSettings) -> list[Hit]:
+    return recognize(view, settings.allow, settings.identifiers, settings.ordinance_sensitive)
 
 
 def _findings(page: int, view: TextView, hits: list[Hit], source: str, masked_anyway: bool) -> list[Finding]:
@@ -465,29 +394,3 @@ def _same_value(a: Finding, b: Finding) -> bool:
     return width * height * 3 >= smaller
 
 
-def _ink_left_unread(prepared, words: list[OcrWord]) -> bool:
-    """Much ink and next to no text read: a photograph, handwriting OCR gave up on."""
-    if sum(len(w.text) for w in words) >= MIN_CHARACTERS_FOR_CONFIDENCE:
-        return False
-    return bilevel(prepared).histogram()[0] > UNREAD_INK_SHARE * prepared.width * prepared.height
-
-
-def _confidence(words: list[OcrWord], bw, threshold: float) -> float:
-    """OCR confidence of the page: the mean over its words, each weighing as many characters
-    as it has up to four (one long doubtful mail address must not outweigh a page of kanji
-    read well); 100 for a page with too little text to judge, such as a blank one. Doubtful
-    words that are placeholders (＊＊＊, ○○○: OCR is never sure what they are) do not count."""
-    total = count = 0.0
-    for word in words:
-        if word.confidence < threshold:
-            # Judged with its neighbours: OCR often makes each ＊ a word of its own.
-            left, top, right, bottom = word.box
-            around = (left - 2 * (bottom - top), top, right + 2 * (bottom - top), bottom)
-            if looks_like_placeholders(bw, around, _PLACEHOLDER_SHARE_FOR_CONFIDENCE):
-                continue
-        weight = min(len(word.text), _MAX_WORD_WEIGHT)
-        total += word.confidence * weight
-        count += weight
-    if count < MIN_CHARACTERS_FOR_CONFIDENCE:
-        return 100.0
-    return total / count

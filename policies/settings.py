@@ -8,6 +8,7 @@ file, or a file of its own for `faxgate scan --settings`):
     resolution = "fine"              # or "standard": judge pages as a standard-mode fax
     time_limit_seconds = 300
     privacy_officer_for = ["masked", "sensitive"]   # findings for which a privacy officer approves
+    ordinance_sensitive = ["nationality", "domestic_violence"]   # 条例要配慮個人情報 (Setagaya's, the default)
     [categories]                     # block | extra_approver | allow
     health = "extra_approver"
     [office]
@@ -34,9 +35,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from policies.allowlist import AllowList
-from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE
+from policies.categories import DEFAULT_ORDINANCE, IDENTIFYING, NAMES_JA, ORDINANCE, SENSITIVE
 from policies.ocr import OcrSettings
-from policies.pages import DPI, PageLimits
+from policies.documents.model import DPI, PageLimits
 from policies.recognizers import IdentifierPattern
 
 ACTIONS = ("block", "extra_approver", "allow")
@@ -59,6 +60,8 @@ class ScreenSettings:
     identifiers: tuple[IdentifierPattern, ...] = ()
     time_limit_seconds: float = 300.0  # the whole document, OCR included
     privacy_officer_for: tuple[str, ...] = ()  # PRIVACY_OFFICER_TRIGGERS or category names
+    # What the municipality's ordinance makes sensitive (条例要配慮個人情報): of ORDINANCE
+    ordinance_sensitive: frozenset[str] = frozenset(DEFAULT_ORDINANCE)
     _actions: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -78,6 +81,13 @@ class ScreenSettings:
         if triggers:
             raise ValueError(f"privacy_officer_for: unknown {', '.join(sorted(map(str, triggers)))} "
                              f"(known: {', '.join(PRIVACY_OFFICER_TRIGGERS)} or a category: {', '.join(NAMES_JA)})")
+        if isinstance(self.ordinance_sensitive, str):
+            raise ValueError("ordinance_sensitive must be a list")
+        not_ordinance = set(self.ordinance_sensitive) - ORDINANCE
+        if not_ordinance:
+            raise ValueError(f"ordinance_sensitive: unknown {', '.join(sorted(map(str, not_ordinance)))} "
+                             f"(known: {', '.join(sorted(ORDINANCE))})")
+        object.__setattr__(self, "ordinance_sensitive", frozenset(self.ordinance_sensitive))
         object.__setattr__(self, "identifiers", tuple(self.identifiers))
         object.__setattr__(self, "privacy_officer_for", tuple(self.privacy_officer_for))
         object.__setattr__(self, "_actions", MappingProxyType({**DEFAULT_ACTIONS, **self.categories}))
@@ -95,7 +105,8 @@ class ScreenSettings:
         return dataclasses.replace(self, allow=self.allow.with_directory(tuple(numbers), tuple(organisations)))
 
 
-_TOP_KEYS = {"resolution", "time_limit_seconds", "categories", "office", "ocr", "identifiers", "privacy_officer_for"}
+_TOP_KEYS = {"resolution", "time_limit_seconds", "categories", "office", "ocr", "identifiers", "privacy_officer_for",
+             "ordinance_sensitive"}
 
 
 def settings_from_table(table: Mapping) -> ScreenSettings:
@@ -114,6 +125,10 @@ def settings_from_table(table: Mapping) -> ScreenSettings:
         if not isinstance(table["privacy_officer_for"], list):
             raise ValueError("privacy_officer_for must be a list")
         values["privacy_officer_for"] = tuple(table["privacy_officer_for"])
+    if "ordinance_sensitive" in table:
+        if not isinstance(table["ordinance_sensitive"], list):
+            raise ValueError("ordinance_sensitive must be a list")
+        values["ordinance_sensitive"] = frozenset(table["ordinance_sensitive"])
     if "office" in table:
         values["allow"] = AllowList(**_fields_of(AllowList, _table(table["office"], "office"), "office"))
     if "ocr" in table:

@@ -32,7 +32,7 @@ def garbled(text: str) -> bool:
 
 def unaccounted_ink(image: Image.Image, text_image: Image.Image | None) -> int:
     """Black pixels on the page that its text objects did not draw (`text_image`, the page
-    rendered from them alone: policies.pages), leaving out ruled lines and solid areas. Ink
+    rendered from them alone: policies.documents.render_pdf), leaving out ruled lines and solid areas. Ink
     inside a character's box counts as much as ink beside it: an image laid over the text
     layer shows what the text layer does not say."""
     bw = bilevel(image)

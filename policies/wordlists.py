@@ -2,8 +2,9 @@
 
 Kept as Python so they install with the package. Each list is deliberately small and
 conservative: a word here turns running text into a finding only in the contexts the
-recognizers describe (a surname needs an honorific after it; a disease or drug name counts
-only on a page that concerns an individual).
+recognizers describe (a disease or drug name counts only on a page that concerns an
+individual). Person names come from the morphological analyser's dictionary
+(policies.morphology), not from a list.
 """
 
 from __future__ import annotations
@@ -19,21 +20,6 @@ PREFECTURES = (
     "奈良県 和歌山県 鳥取県 島根県 岡山県 広島県 山口県 徳島県 香川県 愛媛県 高知県 福岡県 佐賀県 長崎県 "
     "熊本県 大分県 宮崎県 鹿児島県 沖縄県"
 ).split()
-
-# The most common surnames (about 40% of the population); a surname followed by さん, 君,
-# ちゃん or 氏 in running text is a name.
-SURNAMES = _words(
-    "佐藤 鈴木 高橋 田中 伊藤 渡辺 渡邉 渡部 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 "
-    "斎藤 斉藤 清水 山崎 森 池田 橋本 阿部 石川 山下 中島 石井 小川 前田 岡田 長谷川 藤田 後藤 近藤 村上 "
-    "遠藤 青木 坂本 福田 太田 西村 藤井 金子 岡本 藤原 中野 三浦 原田 中川 松田 竹内 小野 田村 "
-    "中山 和田 石田 森田 上田 原 柴田 酒井 工藤 横山 宮崎 宮本 内田 高木 安藤 島田 谷口 大野 高田 丸山 "
-    "今井 河野 藤本 村田 武田 上野 杉山 増田 小山 大塚 平野 菅原 久保 松井 千葉 岩崎 桜井 木下 野口 "
-    "松尾 菊地 菊池 野村 新井 渡部 佐野 杉本 古川 大西 浜田 市川 小島 水野 桑原 樋口 服部 松下 永井 "
-    "中田 高野 北村 小松 吉川 山内 西田 菅野 五十嵐 大久保 荒木 石原 小池 関 田口 辻 中西 内藤 松岡 "
-    "本田 望月 黒田 川口 平田 土屋 久保田 大橋 秋山 星野 川村 岩田 関口 片山 早川 宮田 荒井 飯田 "
-    "堀 大谷 須藤 西川 吉村 原口 石橋 小西 川崎 馬場 中尾 浅野 矢野 大石 北川 小田 熊谷 松村 上原 "
-    "宮下 平井 田辺 吉野 西山 日高 新田 岩本 岡崎 河合 堀内 長田 根本 安田 福島 井口 沢田 澤田"
-)
 
 # Diseases and conditions that reveal a medical history (要配慮個人情報).
 DISEASES = _words(
@@ -64,6 +50,23 @@ DRUGS = _words(
     "オプジーボ モルヒネ オキシコドン 抗うつ薬 抗精神病薬 睡眠薬 抗てんかん薬 抗がん剤 降圧剤 "
     "血糖降下薬 抗凝固薬 ステロイド 吸入ステロイド 気管支拡張薬"
 )
+
+# Words that reveal the other kinds of 要配慮個人情報 (個人情報保護法 第2条第3項, 施行令 第2条) and
+# of Setagaya's 条例要配慮個人情報, in running text about an individual.
+SENSITIVE_WORDS = {
+    "social_status": _words("被差別部落 同和地区出身 部落出身"),
+    "crime_victim": _words(
+        "被害届 犯罪被害者 犯罪被害 性犯罪被害 性被害 性暴力被害 ストーカー被害 詐欺被害 特殊詐欺被害 虐待被害 被害者支援"
+    ),
+    "criminal_proceedings": _words(
+        "逮捕 勾留 起訴 不起訴 起訴猶予 書類送検 送検 家庭裁判所送致 家裁送致 少年審判 保護処分 保護観察 観護措置 "
+        "少年鑑別所 少年院 執行猶予 刑事裁判 公判 服役 受刑 仮釈放 刑務所 補導"
+    ),
+    "domestic_violence": _words(
+        "DV ドメスティック・バイオレンス ドメスティックバイオレンス 配偶者からの暴力 配偶者等からの暴力 配偶者暴力 "
+        "夫からの暴力 妻からの暴力 交際相手からの暴力 デートDV 保護命令 接近禁止命令 退去命令 DV等支援措置 DVシェルター"
+    ),
+}
 
 # Free mail and mobile carriers: an address there is a person's, whatever the context.
 FREE_MAIL_DOMAINS = _words(

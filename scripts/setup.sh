@@ -10,8 +10,14 @@ apt_packages=()
 # Japanese font embedded in cover sheets and signed records; OCR for pages without text.
 [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || apt_packages+=(fonts-ipaexfont)
 [ -f /usr/share/tesseract-ocr/5/tessdata/jpn.traineddata ] || apt_packages+=(tesseract-ocr tesseract-ocr-jpn)
+# Handwriting-style fonts: the hand-filled forms of the screening corpus and its benchmark
+# (tests/support/corpus_scans.py, bench/bench_screening.py).
+[ -f /usr/share/fonts/truetype/seto/setofont.ttf ] || apt_packages+=(fonts-seto)
+[ -f /usr/share/fonts/truetype/kiloji/kiloji.ttf ] || apt_packages+=(fonts-kiloji)
 # Page orientation (pages fed upside down or sideways are turned upright before screening).
 [ -f /usr/share/tesseract-ocr/5/tessdata/osd.traineddata ] || apt_packages+=(tesseract-ocr-osd)
+# Vertical writing (縦書き): pages written in columns are read with the vertical model.
+[ -f /usr/share/tesseract-ocr/5/tessdata/jpn_vert.traineddata ] || apt_packages+=(tesseract-ocr-jpn-vert)
 if [ "$extra" = "test" ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
   command -v chromium >/dev/null || apt_packages+=(chromium)

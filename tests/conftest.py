@@ -1,5 +1,6 @@
-"""Shared fixtures: a PBX profile, a fresh SQLite database per test, a real PostgreSQL server,
-and two SMTP peers (the fax server and the staff mail server)."""
+"""Shared fixtures: a PBX profile, a fresh SQLite database per test, a real PostgreSQL server, the
+two SMTP peers (the fax server and the office mail server), a real HylaFAX server, Chromium, and
+the running gateway (`world`, its options in tests/support/world.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from directory.profile import PbxProfile
-from gateway.cli import cli
-from tests import pgserver
-from tests.harness import SmtpSink
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from gateway.entrypoints.cli.main import cli
+from tests.support import pgserver
+from tests.support.browser import chromium  # noqa: F401  (a fixture)
+from tests.support.harness import CHECKER, MAKER, SmtpSink
+from tests.support.hylafax_server import hylafax_queue, hylafax_server  # noqa: F401  (fixtures)
+from tests.support.world import World, running_world, world_options
 
 
 @pytest.fixture
@@ -39,9 +41,6 @@ def run_cli(config_file: Path):
         return runner.invoke(cli, ["--config", str(config_file), *args], input=input, catch_exceptions=False)
 
     return run
-
-
-MAKER, CHECKER = "yamada", "kimura"  # the two administrators of the directory tests
 
 
 @pytest.fixture
@@ -79,9 +78,30 @@ def postgres_url(postgres_server, request) -> str:
 
 
 @pytest.fixture
-def peers():
-    """A mail-to-fax server and the office mail server, both real SMTP servers on loopback."""
-    fax, mail = SmtpSink().start(), SmtpSink().start()
-    yield fax, mail
-    fax.stop()
-    mail.stop()
+def fax() -> SmtpSink:
+    """The mail-to-fax server the relay sends to: a real SMTP server on loopback."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mail() -> SmtpSink:
+    """The office mail server the notices go to: a real SMTP server on loopback."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def peers(fax, mail) -> tuple[SmtpSink, SmtpSink]:
+    """Both SMTP peers: (the fax server, the office mail server)."""
+    return fax, mail
+
+
+@pytest.fixture
+def world(request, tmp_path, fax, mail) -> World:
+    """The running gateway on a fresh database with its people and both SMTP peers, configured by the
+    test's `world` marks and indirect parameter (tests/support/world.py)."""
+    with running_world(tmp_path, fax, mail, **world_options(request)) as running:
+        yield running

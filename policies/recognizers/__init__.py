@@ -10,6 +10,7 @@ names in running text count only on a page where something identifying was found
 from __future__ import annotations
 
 from policies.allowlist import AllowList
+from policies.categories import DEFAULT_ORDINANCE
 from policies.fields import find_fields
 from policies.layout import TextView
 from policies.recognizers.addresses import find_addresses
@@ -24,14 +25,17 @@ from policies.recognizers.sensitive import find_sensitive
 __all__ = ["HIDDEN", "MASK_CHARS", "Hit", "IdentifierPattern", "recognize"]
 
 
-def recognize(view: TextView, allow: AllowList = AllowList(), extra: tuple[IdentifierPattern, ...] = ()) -> list[Hit]:
+def recognize(view: TextView, allow: AllowList = AllowList(), extra: tuple[IdentifierPattern, ...] = (),
+              ordinance: frozenset[str] = frozenset(DEFAULT_ORDINANCE)) -> list[Hit]:
+    """`ordinance`: the 条例要配慮個人情報 categories (policies.categories.ORDINANCE) the
+    municipality's ordinance names."""
     fields = find_fields(view)
     about_person = find_names(view, fields, allow) + find_birth_dates(view, fields) + find_numbers(view, fields, allow, extra)
     personal_page = bool(about_person) or any(f.category in _ABOUT_A_PERSON for f in fields)
     contact = find_addresses(view, fields, allow, personal_page) + find_phones(view, allow, personal_page)
     contact += find_emails(view, allow)
     hits = about_person + contact
-    hits += find_sensitive(view, fields, concerns_individual=bool(hits))
+    hits += find_sensitive(view, fields, concerns_individual=bool(hits), ordinance=ordinance)
     return _without_overlaps(hits)
 
 

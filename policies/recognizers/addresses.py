@@ -2,7 +2,7 @@
 alone, or a form's pre-printed 世田谷区, identifies nobody), and in running text a
 prefecture or municipality followed by a town and block numbers. Addresses on a line that
 names an organisation, the office's own addresses, and — on pages about no individual —
-labelled company addresses are business details."""
+labelled company addresses and the addresses on a list of facilities are business details."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ _HAS_BLOCK = re.compile(r"\d+\s*(?:丁目|番地|番|号|-|の)|\d{1,4}$")
 # (会場, 場所): not a home.
 _BUSINESS_LABELS = frozenset(("所在地", "本社", "会社名", "事業所名", "勤務先", "学校名", "送信元", "発信元", "場所", "会場",
                               "開催場所", "開催会場", "集合場所", "実施場所", "会場住所"))
+# A page that lists facilities or venues (施設一覧, 会場のご案内, 避難所一覧): on a page about no
+# individual, the addresses on it are the facilities' however they are named (ひだまり, 〇〇の家).
+_FACILITY_LIST = re.compile(r"(?:施設|会場|避難所|窓口|拠点|事業所|相談所|医療機関|店舗|取扱所|投票所)(?:等|の)?"
+                            r"(?:一覧|ご案内|案内|リスト|所在地|マップ)")
 _PLACE_LETTERS = re.compile(r"[\u4e00-\u9fff\u3041-\u30ff]{2}")
 _STARTS_WITH_BLOCK = re.compile(r"\s*" + _BLOCK)
 _ADDRESS = re.compile(
@@ -46,15 +50,17 @@ def find_addresses(view: TextView, fields: list[Field], allow: AllowList, person
         if not personal_page and business_context(view, start, allow, lines_before=2, lines_after=1):
             continue
         hits.append(Hit("address", start, end))
+    facility_list = not personal_page and bool(_FACILITY_LIST.search(view.text))
     for match in _ADDRESS.finditer(view.text):
-        if allow.allows_address(match.group(0)) or on_contact_line(view, match.start()):
+        if facility_list or allow.allows_address(match.group(0)) or on_contact_line(view, match.start()):
             continue
-        field = field_containing(fields, match.start(), match.end())
+        end = match.start() + len(match.group(0).rstrip())  # the block number's \s* may reach the next line
+        field = field_containing(fields, match.start(), end)
         if field is not None and field.label in _BUSINESS_LABELS:
             continue
         if business_context(view, match.start(), allow, lines_before=2, lines_after=1):
             continue
-        hits.append(Hit("address", match.start(), match.end()))
+        hits.append(Hit("address", match.start(), end))
     return hits
 
 

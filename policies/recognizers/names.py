@@ -1,21 +1,25 @@
 """Names: the value after a name label (氏名, 申請者, 世帯主, フリガナ…), a name before 様 or 殿,
-and a common surname before さん, 君, ちゃん or 氏 in running text.
+and anywhere else a name the morphological analyser's dictionary tags (policies.morphology):
+a surname followed by a given name (山田花子, 二階堂 ゆうと), or a surname or given name
+before an honorific (小鳥遊さん, 蓮くん).
 
-Without a language model (GiNZA's weights are too heavy here) a bare name in running text
-with no label and no honorific is not found; forms and letters, which are what offices fax,
-almost always carry one or the other.
+A dictionary name is no resident's where the office's allow-list names the person (staff,
+officials), on a contact line (担当: 佐藤), after a title held in office (区長, 医師,
+代表取締役), in a representative's or contact's field, or on a short line that names an
+organisation (a letterhead, a business card). A surname alone, with no given name and no
+honorific (佐藤から電話), is not reported: too many surnames are places and words.
 """
 
 from __future__ import annotations
 
 import re
 
+from policies import morphology
 from policies.allowlist import AllowList
 from policies.fields import Field
-from policies.labels import ORGANISATION
+from policies.labels import CATEGORY_OF_LABEL, ORGANISATION
 from policies.layout import TextView
 from policies.recognizers.base import MASK_CHARS, Hit, business_context, fields_of, on_contact_line
-from policies.wordlists import SURNAMES
 
 _NAME_CHARS = "\u4e00-\u9fff\u3005\u3006\u30f6\u3041-\u3096\u30a1-\u30fa\u30fcA-Za-z"
 _MASKS = "".join(sorted(MASK_CHARS))
@@ -48,10 +52,24 @@ _HONORIFIC_NAME = re.compile(
     re.M,
 )
 _LONE_HONORIFIC = re.compile(r"^[ \t]*(様|殿)[ \t]*$", re.M)
-_SURNAME_NAME = re.compile(
-    "(?P<name>(?:" + "|".join(sorted(SURNAMES, key=len, reverse=True)) + r")(?: ?[\u4e00-\u9fff\u3041-\u3096\u30a1-\u30fa]{1,3})?)"
-    r" ?(?:さん|君|くん|ちゃん|氏)(?![名])"
+# Placeholders before さん or 氏 in running text (＊＊さん, ■■ ■■氏): a name, masked.
+_MASKED_BEFORE_HONORIFIC = re.compile(rf"[{re.escape(_MASKS)}]{{2,}}(?: [{re.escape(_MASKS)}]+)?(?= ?(?:さん|氏|君|くん|ちゃん))")
+# Titles held in office: the name after one is an official's or a professional's, acting in office.
+_TITLE_BEFORE = re.compile(
+    r"(?:区長|市長|町長|村長|知事|副区長|副市長|教育長|課長|部長|係長|所長|室長|局長|院長|園長|校長|館長|理事長|会長|"
+    r"社長|代表取締役|取締役|代表理事|理事|代表者|代表|医師|主治医|歯科医師|薬剤師|保健師|看護師|助産師|"
+    r"社会福祉士|精神保健福祉士|介護支援専門員|ケアマネジャー|相談員|支援員|指導員|弁護士|司法書士|行政書士|"
+    r"税理士|民生委員|児童委員|議員|委員長|委員|職員|教諭|担当者|担当)[\s:]*$"
 )
+# Fields whose value is the organisation's representative or its contact person.
+_IN_OFFICE_FIELDS = frozenset(("代表者", "代表者名", "担当者", "担当", "発信者", "送信者", "作成者", "発信元", "送信元",
+                               "会社名", "事業所名", "所属"))
+_DICTIONARY_HONORIFICS = frozenset(("さん", "様", "さま", "氏", "君", "くん", "ちゃん", "殿"))
+# A word after a surname that is a given name the dictionary does not tag (樹, ひなた, トメ):
+# one or two kanji after a space, or two to four kana.
+_GIVEN_LIKE = re.compile(r"[\u4e00-\u9fff\u3005]{1,2}|[\u3041-\u3096]{2,4}|[\u30a1-\u30fa\u30fc]{2,4}")
+_PROSE = re.compile(r"[、。]")
+_KANJI = re.compile(r"[\u4e00-\u9fff\u3005]+")
 
 
 def find_names(view: TextView, fields: list[Field], allow: AllowList) -> list[Hit]:
@@ -67,13 +85,85 @@ def find_names(view: TextView, fields: list[Field], allow: AllowList) -> list[Hi
     for match in _LONE_HONORIFIC.finditer(view.text):
         # 様 alone on its line: the name before it was blacked out (OCR does not see the bar).
         hits.append(Hit("name", match.start(1), match.end(1), masked=True))
-    for match in _SURNAME_NAME.finditer(view.text):
-        if on_contact_line(view, match.start()) or business_context(view, match.start(), allow):
-            continue
-        if allow.allows_person(match.group("name")):
-            continue
-        hits.append(Hit("name", match.start("name"), match.end("name")))
+    hits.extend(Hit("name", m.start(), m.end(), masked=True) for m in _MASKED_BEFORE_HONORIFIC.finditer(view.text))
+    for start, end in _dictionary_names(view.text):
+        if not _in_office(view, fields, start, end, allow):
+            hits.append(Hit("name", start, end))
     return hits
+
+
+def _dictionary_names(text: str) -> list[tuple[int, int]]:
+    spans = []
+    offset = 0
+    for line in text.split("\n"):
+        words = [t for t in morphology.tokens(line) if t.surface.strip()]
+        index = 0
+        while index < len(words):
+            word = words[index]
+            after = words[index + 1] if index + 1 < len(words) else None
+            if word.kind == morphology.SURNAME and after and _given_name(line, word, after):
+                # A given name the dictionary splits (陽翔: 陽 + 翔, 進一郎: 進 + 一郎) runs on.
+                index += 1
+                while (index + 1 < len(words) and words[index + 1].kind and words[index + 1].start == words[index].end):
+                    index += 1
+                spans.append((offset + word.start, offset + words[index].end))
+            elif word.kind and after and after.surface in _DICTIONARY_HONORIFICS:
+                spans.append((offset + word.start, offset + word.end))
+            elif word.kind == morphology.GIVEN and (start := _surname_before(words, index)) is not None:
+                spans.append((offset + start, offset + word.end))
+            index += 1
+        offset += len(line) + 1
+    return spans
+
+
+def _surname_before(words: list[morphology.Token], index: int) -> int | None:
+    """Where a surname the dictionary reads as a place or as pieces (千葉 修, 九条 蓮: 九 + 条)
+    starts before the given name at `index`: two to four kanji, a proper noun or single kanji
+    the dictionary could not join, a word of their own, at most a space before the given name."""
+    last = index - 1
+    if last < 0 or words[index].start - words[last].end > 1 or not _kanji_noun(words[last]):
+        return None
+    first = last
+    while first > 0 and words[first - 1].end == words[first].start and _kanji_noun(words[first - 1]):
+        first -= 1
+    if first > 0 and words[first - 1].end == words[first].start and _KANJI.match(words[first - 1].surface[-1]):
+        return None  # the tail of a longer word
+    run = words[first:index]
+    if not (len(run) == 1 and run[0].proper or len(run) > 1 and all(len(w.surface) == 1 for w in run)):
+        return None  # 屋号 みどり, 長女 花子: a common noun before a given name
+    surname = "".join(w.surface for w in run)
+    if (not 2 <= len(surname) <= 4 or surname.endswith(_ROLE_ENDINGS) or _TITLE_BEFORE.search(surname)
+            or surname in CATEGORY_OF_LABEL):
+        return None  # a title, or a label before its answer (既往歴 有・無: 有 is a given name too)
+    return words[first].start
+
+
+def _kanji_noun(word: morphology.Token) -> bool:
+    return word.noun and bool(_KANJI.fullmatch(word.surface))
+
+
+def _given_name(line: str, surname: morphology.Token, word: morphology.Token) -> bool:
+    spaced = word.start > surname.end
+    if "\t" in line[surname.end:word.start]:
+        return False  # the next cell holds something else
+    if word.kind == morphology.GIVEN or word.kind == morphology.SURNAME and spaced:
+        return True  # 西園寺 陽翔 is read 西園寺 + 陽 (a surname too) + 翔
+    if word.kind or not word.noun or not _GIVEN_LIKE.fullmatch(word.surface) or word.surface.endswith(_ROLE_ENDINGS):
+        return False
+    return spaced or not _KANJI.match(word.surface)  # kanji right after a surname: a word (中村医院, 佐藤宅)
+
+
+def _in_office(view: TextView, fields: list[Field], start: int, end: int, allow: AllowList) -> bool:
+    """A dictionary name that is no resident's (see the module's docstring)."""
+    if allow.allows_person(view.text[start:end]) or on_contact_line(view, start):
+        return True
+    line_start, line_end = view.line_bounds(view.line_number(start))
+    if _TITLE_BEFORE.search(view.text, max(line_start, start - 12), start):
+        return True
+    if any(f.category == "neutral" and f.label in _IN_OFFICE_FIELDS and f.start <= start < f.end for f in fields):
+        return True
+    line = view.text[line_start:line_end]
+    return not _PROSE.search(line) and business_context(view, start, allow)
 
 
 def _labelled_name(view: TextView, field: Field, allow: AllowList) -> Hit | None:

@@ -23,7 +23,7 @@ from policies.recognizers.base import Hit, business_context, count_masks, fields
 _VALUE_PATTERNS = {
     "my_number": re.compile(r"\d{4}-?\d{4}-?\d{4}(?![\d])"),
     "drivers_license": re.compile(r"\d{4}-?\d{4}-?\d{4}(?![\d])|\d{2}-?\d{2}-?\d{6}-?\d{2}(?![\d])"),
-    "passport": re.compile(r"[A-Z]{2}\d{7}(?!\d)"),
+    "passport": re.compile(r"[A-Z]{2} ?\d{7}(?!\d)"),
     "residence_card": re.compile(r"[A-Z]{2}\d{8}[A-Z]{2}"),
     "pension_number": re.compile(r"\d{4}-?\d{6}(?!\d)"),
     "insurance_number": re.compile(r"\d[\d\-・ ]{2,14}\d"),
@@ -35,6 +35,9 @@ _VALUE_PATTERNS = {
 _MY_NUMBER_KEYWORD = re.compile(r"個人番号|マイナンバー|My ?Number", re.I)
 _MY_NUMBER_ANYWHERE = re.compile(r"(?<!\d)\d{4}-?\d{4}-?\d{4}(?!\d)")
 _RESIDENCE_CARD = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{8}[A-Z]{2}(?![A-Za-z0-9])")
+# A health-insurance card's 記号 and 番号 (記号 1234 番号 56; 記号・番号 is a label of its own).
+_SYMBOL_AND_NUMBER = re.compile(r"(?<![\u4e00-\u9fff])記号\s*[:.]?\s*(?P<value>[0-9A-Za-z\u4e00-\u9fff-]{1,10}\s*"
+                                r"(?:番号|番|・)\s*[:.]?\s*\d{1,10})")
 _BANK_ACCOUNT = re.compile(r"(?:普通|当座)(?:預金)?\s*(?:口座)?\s*(?:番号)?\s*[:.]?\s*(?P<number>\d{7})(?!\d)")
 _CARD = re.compile(r"(?<![\d-])\d{4}-?\d{4}-?\d{4}-?\d{1,7}(?![\d-])|(?<![\d-])\d{4}-\d{6}-\d{4,5}(?![\d-])")
 _CARD_PREFIX = re.compile(r"3[47]|4|5[1-5]|2[2-7]|6(?:011|5)|35|30[0-5]|36|38")
@@ -75,6 +78,8 @@ def find_numbers(view: TextView, fields: list[Field], allow: AllowList,
             hits.append(Hit("my_number", match.start(), match.end()))
     for match in _RESIDENCE_CARD.finditer(text):
         hits.append(Hit("residence_card", match.start(), match.end()))
+    for match in _SYMBOL_AND_NUMBER.finditer(text):
+        hits.append(Hit("insurance_number", match.start("value"), match.end("value")))
     for match in _BANK_ACCOUNT.finditer(text):
         if not _business_account(view, match.start(), match.group("number"), allow):
             hits.append(Hit("bank_account", match.start("number"), match.end("number")))

@@ -1,0 +1,1 @@
+"""The outside systems faxgate talks to: fax relays (SMTP, HylaFAX), mail notices, LDAP, metrics."""

@@ -1,0 +1,1 @@
+"""The doors: SMTP intake, HTTP API, web app, command line, worker, the serving process."""

@@ -1,0 +1,1 @@
+"""The `faxgate` command line."""

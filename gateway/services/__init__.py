@@ -1,0 +1,1 @@
+"""Use cases over the database: receive, screen, confirm, relay, users, directory changes, page previews."""

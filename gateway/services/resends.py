@@ -1,0 +1,56 @@
+"""A device's resend after a crash (issue 17, point 10): the gateway stored a message but the
+device never saw its 250, so it sends the same message again. Recognised from the same device to
+the same address within RESEND_WINDOW, by its Message-ID or by its document.
+
+What happens then, as a mail gateway's operator expects (the device must get its 250, or it
+retries for ever; nobody may be asked to confirm one fax twice without being told):
+- the same Message-ID (the same message: a device keeps it when it resends) while the first job
+  has not ended (it waits, is screened, held, sent or its outcome is unknown): no second job; the
+  device gets the first job's 250 again, and the first job's trail records the copy
+  (``job.resend_received``), which the web app and the API count;
+- the same Message-ID once the first ended (sent, failed, rejected, expired), or the same document
+  under another or no Message-ID (a second send on purpose is possible, so nothing is dropped):
+  a new job linked to the first (``resend_of``), which the web app and the API show to everyone
+  who confirms it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.parser
+import email.policy
+
+from gateway.core.states import JobState
+from gateway.storage.tables import Job
+from gateway.storage.uow import UnitOfWork
+
+RESEND_WINDOW = dt.timedelta(minutes=10)
+ENDED = (JobState.SENT, JobState.FAILED, JobState.REJECTED, JobState.EXPIRED)
+RESEND_RECEIVED = "job.resend_received"
+_MESSAGE_ID_LENGTH = Job.__table__.columns["message_id"].type.length
+
+
+def message_id_of(raw: bytes) -> str | None:
+    """The message's Message-ID, or None when it has none the column can hold as it is."""
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    value = str(headers.get("Message-ID") or "").strip()
+    if not value or len(value) > _MESSAGE_ID_LENGTH or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return None
+    return value
+
+
+def first_of(uow: UnitOfWork, device: str, recipient: str, message_id: str | None, sha256: str,
+             now: dt.datetime) -> tuple[Job | None, bool]:
+    """The job this message resends (the first of its copies) or None, and whether it is the
+    same message (its Message-ID) rather than the same document only."""
+    job = uow.jobs.same_message_since(device, recipient, message_id, sha256, now - RESEND_WINDOW)
+    if job is None:
+        return None, False
+    same_message = message_id is not None and job.message_id == message_id
+    if job.resend_of:
+        job = uow.jobs.get(job.resend_of) or job
+    return job, same_message
+
+
+def copies_received(uow: UnitOfWork, job_id: str) -> int:
+    """How many resends of this job arrived while it was under way (none became a job)."""
+    return len(uow.audit.data_of(job_id, RESEND_RECEIVED))

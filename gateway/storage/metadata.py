@@ -1,0 +1,9 @@
+"""All of faxgate's tables in one metadata, for migrations and for the composition root."""
+
+from gateway.storage.directory_tables import Base
+from gateway.storage import tables as models  # noqa: F401  (registers the gateway tables)
+from gateway.storage import web_tables as web_models  # noqa: F401  (registers the web app's tables)
+from gateway.storage import notice_tables  # noqa: F401  (registers the notices waiting to go)
+from gateway.storage import beyond_tables as beyond_models  # noqa: F401  (refused destinations, approvers' notices)
+
+metadata = Base.metadata
