@@ -1,15 +1,15 @@
 """destinations refused before any job existed (near misses), approvers told about waiting jobs
 
-Revision ID: 0015_beyond
-Revises: 0010_page_views
+Revision ID: 0013_beyond
+Revises: 0012_notices
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0015_beyond"
-down_revision = "0014_notices"
+revision = "0013_beyond"
+down_revision = "0012_notices"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sites: the buildings of a city, each with its PBX profile; devices and jobs name their site;
 a speed-dial book per device (directory entries are unique by book and slot)
 
-Revision ID: 0011_sites
+Revision ID: 0010_sites
 Revises: 0010_page_views
 
 No site rows after the upgrade: an install goes on reading every dial string with its `[pbx]`
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0011_sites"
+revision = "0010_sites"
 down_revision = "0010_page_views"
 branch_labels = None
 depends_on = None

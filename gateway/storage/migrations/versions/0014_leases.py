@@ -1,15 +1,15 @@
 """leases on the jobs a worker screens or sends (owner and expiry, renewed while it lives), and
 what recognises a device's resend after a crash: the Message-ID and the job it resends
 
-Revision ID: 0013_leases
-Revises: 0010_page_views
+Revision ID: 0014_leases
+Revises: 0013_beyond
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0013_leases"
-down_revision = "0015_beyond"
+revision = "0014_leases"
+down_revision = "0013_beyond"
 branch_labels = None
 depends_on = None
 

@@ -2,15 +2,15 @@
 database). Rows stored before this stay readable as they are until `faxgate keys
 encrypt-existing` seals them (the migration has no key: it must not need one).
 
-Revision ID: 0012_encryption
-Revises: 0010_page_views
+Revision ID: 0011_encryption
+Revises: 0010_sites
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0012_encryption"
-down_revision = "0011_sites"
+revision = "0011_encryption"
+down_revision = "0010_sites"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """mail notices queued durably (retried with backoff while the mail server is down)
 
-Revision ID: 0014_notices
-Revises: 0010_page_views
+Revision ID: 0012_notices
+Revises: 0011_encryption
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0014_notices"
-down_revision = "0012_encryption"
+revision = "0012_notices"
+down_revision = "0011_encryption"
 branch_labels = None
 depends_on = None
 

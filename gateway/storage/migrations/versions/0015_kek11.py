@@ -2,15 +2,15 @@
 sealed value is longer than the 255 characters the name itself may have. Names stored before
 stay readable as they are until `faxgate keys encrypt-existing` seals them.
 
-Revision ID: 0016_kek11
-Revises: 0012_encryption
+Revision ID: 0015_kek11
+Revises: 0014_leases
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0016_kek11"
-down_revision = "0013_leases"
+revision = "0015_kek11"
+down_revision = "0014_leases"
 branch_labels = None
 depends_on = None
 
