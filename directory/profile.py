@@ -31,21 +31,25 @@ class PbxProfile:
 
     def __post_init__(self) -> None:
         if self.outside_line and not self.outside_line.isdigit():
-            raise ProfileError(f"outside_line must be digits or empty, not {self.outside_line!r}")
+            raise ProfileError(f"外線発信番号は数字か空にしてください: {self.outside_line!r} "
+                               f"(outside_line must be digits or empty, not {self.outside_line!r})")
         if self.area_code and not (
             self.area_code.startswith("0") and self.area_code.isdigit() and 2 <= len(self.area_code) <= 5
         ):
             raise ProfileError(
-                f"area_code must be a Japanese area code with its trunk 0 (e.g. '03', '0466'), "
-                f"not {self.area_code!r}"
+                f"市外局番は先頭の 0 を含めて書いてください（例 03、0466）: {self.area_code!r} "
+                f"(area_code must be a Japanese area code with its trunk 0, e.g. '03', '0466', not {self.area_code!r})"
             )
         if not 2 <= self.extension_length <= 8:
-            raise ProfileError(f"extension_length must be between 2 and 8, not {self.extension_length}")
+            raise ProfileError(f"内線の桁数は 2 から 8 です: {self.extension_length} "
+                               f"(extension_length must be between 2 and 8, not {self.extension_length})")
         for did in self.did_ranges:
             if not (did.prefix.startswith("+") and did.prefix[1:].isdigit()):
-                raise ProfileError(f"did_ranges prefix must be E.164 digits after '+', not {did.prefix!r}")
+                raise ProfileError(f"ダイヤルイン番号の範囲は + に続く E.164 の数字で書いてください: {did.prefix!r} "
+                                   f"(did_ranges prefix must be E.164 digits after '+', not {did.prefix!r})")
             if did.extension_prefix and not did.extension_prefix.isdigit():
-                raise ProfileError(f"did_ranges extension_prefix must be digits, not {did.extension_prefix!r}")
+                raise ProfileError(f"ダイヤルイン範囲の内線の頭は数字にしてください: {did.extension_prefix!r} "
+                                   f"(did_ranges extension_prefix must be digits, not {did.extension_prefix!r})")
 
     @property
     def local_number_length(self) -> int:

@@ -74,6 +74,11 @@ class MailConfig:
     # again after this many seconds, doubled at each try (at most an hour), then set aside.
     notice_retry_seconds: int = 60
     notice_tries: int = 20
+    # Approvers told of a job waiting for them: "each" = a mail per job at once; "daily" = one
+    # mail a day (at approver_digest_hour, office time) listing every job waiting for them. The
+    # reminder before a job expires goes on its own either way; the web app always lists them.
+    approver_mail: str = "each"
+    approver_digest_hour: int = 8
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,9 @@ def _build(data: dict[str, Any], source: str) -> Config:
         raise ConfigError(f"{source}: [records] checkpoint_every and checkpoint_seconds must be at least 1")
     if config.mail.notice_retry_seconds < 1 or config.mail.notice_tries < 1:
         raise ConfigError(f"{source}: [mail] notice_retry_seconds and notice_tries must be at least 1")
+    if config.mail.approver_mail not in ("each", "daily") or not 0 <= config.mail.approver_digest_hour <= 23:
+        raise ConfigError(f"{source}: [mail] approver_mail must be \"each\" or \"daily\" and "
+                          "approver_digest_hour an hour from 0 to 23")
     if config.records.tsa_timeout_seconds < 1 or config.records.expiry_warning_days < 0:
         raise ConfigError(f"{source}: [records] tsa_timeout_seconds must be at least 1 and "
                           "expiry_warning_days not negative")

@@ -204,6 +204,9 @@ class Worker:
             if subject.cover_generated:
                 jobs.replace_document(uow, job, subject.document_bytes, ACTOR, "faxgate's cover sheet prepended")
             job.e164, job.dial_string = subject.e164, subject.dial_string
+            # Another site's own number is dialled over the private network: what is confirmed,
+            # recorded and relayed is that dial string, not the public one.
+            job.dial_string = private_route_of(uow, job.site, job.e164) or job.dial_string
             if subject.entry:
                 job.entry_id, job.entry_version = subject.entry.id, subject.entry.version
             job.pages, job.findings, job.reasons = subject.pages, subject.findings, outcome.reasons

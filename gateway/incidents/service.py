@@ -12,7 +12,9 @@ from directory.audit import audit
 from directory.dialplan import display_number
 from directory.entries import audit_items, suspend_for_incident
 from gateway.incidents.delivery_reports import DeliveryReport
+from gateway.services.books import SHARED_BOOK
 from gateway.services.jobs import utcnow
+from gateway.services.sites import UnknownSite, profile_of
 from gateway.storage.tables import Incident, Job
 from gateway.storage.uow import UnitOfWork
 from gateway.incidents.receiver_id import CsiCheck, check_receiver
@@ -108,13 +110,19 @@ def open_incident(
     # Recurrence prevention starts at once: no more faxes to this entry until its number is
     # verified with the counterpart, and every other entry audited for the same fault (No. 371).
     suspended = suspend_for_incident(uow, entry, actor, incident.id) if entry is not None else False
-    findings = audit(audit_items(uow, profile), profile, dt.date.today(), stale_days)
+    # The book the job was dialled from, read with its site's PBX (a city's other books have their own audit).
+    try:
+        reading = profile_of(uow, job.site, profile)
+    except UnknownSite:  # a site since removed: the incident is opened all the same
+        reading = profile
+    findings = audit(audit_items(uow.in_book(job.book or SHARED_BOOK), reading), reading, dt.date.today(), stale_days)
     by_code: dict[str, int] = {}
     for finding in findings:
         by_code[finding.code] = by_code.get(finding.code, 0) + 1
     incident.recurrence = {
         "entry_slot": entry.slot if entry else None, "entry_suspended": suspended,
-        "directory_audit": {"at": utcnow().isoformat(), "findings": len(findings), "by_code": by_code,
+        "directory_audit": {"at": utcnow().isoformat(), "book": job.book or SHARED_BOOK, "site": job.site,
+                            "findings": len(findings), "by_code": by_code,
                             "items": [f.to_json() for f in findings[:200]]},
     }
     uow.audit.append(actor, "incident.opened", job.id, detail or reached, incident=incident.id, source=source,

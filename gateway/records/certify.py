@@ -25,6 +25,7 @@ from gateway.records.keys.base import SigningKeyError
 from gateway.records.layout import (
     audit_report_pdf,
     record_pdf,
+    statistics_report_pdf,
 )
 
 ATTACHMENT = "record.json"
@@ -46,6 +47,16 @@ def build_audit_report(report: dict, signer: signers.Signer, source: str, as_of:
             "source": source, **report}
     return _certify(audit_report_pdf(report, source, as_of, generated_at), signer,
                     f"宛先表一斉点検報告書 {as_of.isoformat()}", data, "faxgate directory audit", office, timestamper)
+
+
+def build_statistics_report(figures: dict, labels: dict[str, str], reasons: dict[str, str], signer: signers.Signer,
+                            office: str = "", generated_at: dt.datetime | None = None, timestamper=None) -> bytes:
+    """The signed report of the privacy office's figures for a period (the quarterly report)."""
+    generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
+    data = {"kind": "faxgate.statistics-report/1", "generated_at": generated_at.isoformat(), **figures}
+    return _certify(statistics_report_pdf(figures, labels, reasons, office, generated_at), signer,
+                    f"ファクス誤送信防止の実施状況報告書 {figures['from']}〜{figures['to']}", data,
+                    "faxgate statistics report", office, timestamper)
 
 
 def _certify(pdf: bytes, signer: signers.Signer, title: str, data: dict, reason: str, office: str,

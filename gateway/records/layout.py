@@ -223,6 +223,8 @@ def audit_report_pdf(report: dict, source: str, as_of: dt.date, generated_at: dt
     flow.row("作成日時", office_stamp(generated_at))
     flow.row("点検基準日", as_of.isoformat())
     flow.row("点検対象", source)
+    if report.get("book"):  # whose book, and which site's PBX reads it (a multi-site city)
+        flow.row("宛先表", report["book"])
     flow.row("登録件数", f"{report['entries']} 件")
     flow.row("指摘件数", f"{len(findings)} 件（登録 {len({f['slot'] for f in findings})} 件）")
 
@@ -240,4 +242,36 @@ def audit_report_pdf(report: dict, source: str, as_of: dt.date, generated_at: dt
                    [[f["slot"], f["name"], LABELS_JA.get(f["code"], f["code"]), display_number(f.get("reaches")) or "—",
                      display_number(f.get("intended")) or "—", f.get("detail", "")] for f in findings])
     drawing = flow.finish(f"faxgate 一斉点検報告書　{as_of.isoformat()}")
+    return drawing.to_pdf()
+
+
+def statistics_report_pdf(figures: dict, labels: dict[str, str], reasons: dict[str, str], office: str,
+                          generated_at: dt.datetime) -> bytes:
+    """The privacy office's report for a period (a quarter) as the city reports to its council:
+    totals, then per month and per department, then the stops by reason. `figures` is
+    gateway.services.statistics.Report.as_json() with its "totals"; `labels` and `reasons` name its
+    counters and block codes in Japanese."""
+    columns = ("received", "sent", "blocked", "near_misses", "confirmations_refused", "incidents")
+    flow = Flow()
+    flow.title("ファクス誤送信防止の実施状況報告書",
+               "faxgate が集計し電子署名した報告書です（報告第371号 再発防止策の実施状況）。")
+    flow.row("対象期間", f"{figures['from']} 〜 {figures['to']}")
+    flow.row("作成日時", office_stamp(generated_at))
+    if office:
+        flow.row("作成", office)
+    flow.heading("期間の合計")
+    flow.table([("項目", 90), ("件数", 0)], [[labels[name], str(figures["totals"][name])] for name in labels])
+    head = [("", 30)] + [(labels[name], 25) for name in columns[:-1]] + [(labels[columns[-1]], 0)]
+    flow.heading("月別")
+    flow.table(head, [[month] + [str(tally[name]) for name in columns] for month, tally in figures["by_month"].items()])
+    flow.heading("所属別")
+    flow.table(head, [[department] + [str(tally[name]) for name in columns]
+                      for department, tally in figures["by_department"].items()])
+    flow.heading("止めた理由別")
+    if figures["blocked"]:
+        flow.table([("理由", 120), ("件数", 0)],
+                   [[f"{reasons.get(code, code)}（{code}）", str(count)] for code, count in figures["blocked"].items()])
+    else:
+        flow.paragraph("期間中に止めたファクスはありません。")
+    drawing = flow.finish(f"faxgate 実施状況報告書　{figures['from']} 〜 {figures['to']}")
     return drawing.to_pdf()

@@ -87,7 +87,7 @@ def change_json(uow: UnitOfWork, request: ChangeRequest) -> dict:
         "decided_at": request.decided_at.isoformat() if request.decided_at else None,
         "decision_note": request.decision_note,
         "entries": [
-            {"slot": item.entry.slot, "name": item.after["name"], "added": item.before is None,
+            {"slot": item.entry.slot, "book": item.entry.book, "name": item.after["name"], "added": item.before is None,
              "before": _where(item.before), "after": _where(item.after)}
             for item in changes.items(uow, request)
         ],

@@ -13,7 +13,8 @@ import structlog
 
 from gateway.adapters.notices import SUBJECTS, NoticeUndelivered, Notifier
 from gateway.storage.directory_tables import utcnow
-from gateway.storage.repositories.notices import SENT, SET_ASIDE
+from gateway.core.states import JobState
+from gateway.storage.repositories.notices import SENT, SET_ASIDE, WITHDRAWN
 from gateway.storage.uow import UnitOfWork
 
 log = structlog.get_logger("faxgate.notices")
@@ -59,6 +60,10 @@ def deliver_one(app) -> bool:
         if notice is None:
             return False
         notice_id, recipients, subject, body, tries = notice.id, notice.recipients, notice.subject, notice.body, notice.tries
+        if _no_longer_asked(uow, notice):
+            notice.state = WITHDRAWN
+            log.info("notice_withdrawn", notice=notice_id, job=notice.job_id, kind=notice.kind)
+            return True
     try:
         app.notifier.deliver(recipients, subject, body)
     except NoticeUndelivered as exc:
@@ -69,6 +74,16 @@ def deliver_one(app) -> bool:
         notice.state, notice.sent_at, notice.last_error = SENT, utcnow(), ""
     log.info("notice_sent", notice=notice_id, tries=tries)
     return True
+
+
+def _no_longer_asked(uow: UnitOfWork, notice) -> bool:
+    """An approver's mail queued during a mail outage asks for a confirmation the job may no
+    longer wait for (confirmed, rejected or expired meanwhile): it would send people to a
+    fax that is done, so it is not sent."""
+    if not notice.kind.startswith("approver_") or notice.job_id is None:
+        return False
+    job = uow.jobs.get(notice.job_id)
+    return job is None or job.state != JobState.AWAITING_CONFIRMATION
 
 
 def _failed(app, notice_id: int, tries: int, error: str) -> None:

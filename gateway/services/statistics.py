@@ -10,9 +10,11 @@ plus, counted apart, numbers re-entered at confirmation that were not the destin
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from gateway.core.office_time import OFFICE_TIME, in_office_time
+from gateway.core.screening import code_of
 from gateway.core.screening.rules import CHAIN
 from gateway.services.confirm import MASKED_IDENTITY
 
@@ -27,6 +29,14 @@ COUNTERS = ("received", "sent", "blocked", "near_misses", "refused_at_directory"
             "confirmations_refused", "wrong_number_entries", "cover_mismatches", "addressee_mismatches",
             "masked_resends", "incidents")
 MAX_DAYS = 5 * 366
+# The counters as the report to the council names them.
+LABELS_JA = {
+    "received": "受け付けたファクス", "sent": "送信したファクス", "blocked": "送信前に止めたファクス",
+    "near_misses": "ヒヤリハット（宛先表で止めた誤った宛先）", "refused_at_directory": "宛先表にない宛先として即時に拒否",
+    "destination_blocks": "宛先の理由で止めたファクス", "confirmations_refused": "確認で送信を取りやめたもの",
+    "wrong_number_entries": "確認時に誤った番号が入力された回数", "cover_mismatches": "送付状の番号の不一致",
+    "addressee_mismatches": "宛名の不一致", "masked_resends": "黒塗りして送り直したもの", "incidents": "誤送信事案",
+}
 
 
 class PeriodError(ValueError):
@@ -85,6 +95,22 @@ class Report:
             "by_month": {m: self.month(m).as_json() for m in self.months()},
             "rows": [{"month": m, "department": d, **t.as_json()} for (m, d), t in sorted(self.cells.items())],
         }
+
+
+def quarter(text: str) -> tuple[dt.date, dt.date]:
+    """`2026-Q3` (calendar quarters: Q1 is January to March) as its first and last day."""
+    match = re.fullmatch(r"(\d{4})-?Q([1-4])", text.strip(), re.IGNORECASE)
+    if not match:
+        raise PeriodError("四半期は 2026-Q3 の形式で指定してください（Q1 は 1〜3 月）")
+    year, number = int(match[1]), int(match[2])
+    first = dt.date(year, 3 * number - 2, 1)
+    after = dt.date(year + (number == 4), 1 if number == 4 else 3 * number + 1, 1)
+    return first, after - dt.timedelta(days=1)
+
+
+def reasons_ja(report: Report) -> dict[str, str]:
+    """The block codes of `report` with the summary their rule gives in Japanese."""
+    return {code: code_of(code).summary_ja or code for code in report.total().blocked_by}
 
 
 def period(start: str | None, end: str | None, today: dt.date) -> tuple[dt.date, dt.date]:

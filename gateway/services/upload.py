@@ -66,7 +66,7 @@ def upload(app, sender_email: str, data: bytes, filename: str, slot: str, device
     slot, device = (slot or "").strip(), (device or "").strip() or None
     if not _SLOT.fullmatch(slot):
         raise UploadRefused(400, "slot_malformed", "501 5.1.3", "Choose the destination by its directory slot (digits)",
-                            "宛先は電話帳の登録番号（数字）で選んでください")
+                            "宛先は宛先表の登録番号（数字）で選んでください")
     if device is not None and not _DEVICE.fullmatch(device):
         raise UploadRefused(400, "device_malformed", "501 5.1.3", "A device name is letters, digits, '.', '_' or '-'",
                             "機器名は英数字と . _ - で指定してください")
@@ -94,12 +94,33 @@ def upload(app, sender_email: str, data: bytes, filename: str, slot: str, device
     return job_id
 
 
+def device_choices(uow) -> list[str] | None:
+    """The devices an upload may be sent as (whose book and site it uses), or None where there is
+    nothing to choose: one shared book and no sites."""
+    if not uow.sites.any() and all(d.book is None for d in uow.users.devices()):
+        return None
+    return sorted(d.name for d in uow.users.devices())
+
+
+def choices_in_book(uow, app, device: str | None, query: str) -> list[Choice]:
+    """destination_choices in the book `device` dials (the shared book where there is no choice);
+    none while a needed device is not chosen or is unknown."""
+    if device_choices(uow) is None:
+        return destination_choices(uow, query)
+    if not device:
+        return []
+    try:
+        return destination_choices(uow.in_book(books.choose(uow, device, app.profile).book), query)
+    except (BookChoiceError, UnknownSite):
+        return []
+
+
 def _located(app, device: str | None) -> DeviceBook:
     """The book the slot is looked up in and the site whose PBX reads it. In an install of one
     shared book and no sites there is nothing to choose (a device name is only recorded); once
     there are sites or devices' own books, the upload must name a registered device: never a guess."""
     with app.unit_of_work(read_only=True) as uow:
-        if not uow.sites.any() and all(d.book is None for d in uow.users.devices()):
+        if device_choices(uow) is None:
             return books.shared(uow, app.profile)
         if device is None:
             raise UploadRefused(422, "device_required", "550 5.7.1",

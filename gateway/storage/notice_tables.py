@@ -21,7 +21,7 @@ class Notice(Base):
     recipients: Mapped[list] = mapped_column(JSON, default=list)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sent | set_aside
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sent | set_aside | withdrawn
     tries: Mapped[int] = mapped_column(Integer, default=0)
     # When it may be tried (again); a try in progress holds it for a while (NoticeRepository.claim).
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

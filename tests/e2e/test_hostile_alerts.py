@@ -1,7 +1,8 @@
 """Incident alerts and approvers' notices that must not vanish (issue 17, point 8). Against the
 running gateway, the office mail server (a real SMTP server on loopback) is down while a job
 waits for its approvers and while its wrong send is reported: both mails wait in the database and
-are tried again, and each goes exactly once, as composed, when the mail server is back."""
+are tried again, and each goes exactly once, as composed, when the mail server is back; an
+approver's mail for a fax confirmed meanwhile does not go."""
 
 from __future__ import annotations
 
@@ -54,44 +55,53 @@ def test_with_the_mail_server_down_alerts_and_approvers_notices_wait_and_go_once
     app = App(config)
     tokens = populate(app)
     with BackgroundGateway(app) as gateway:
-        job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN_PAGES))))
-        assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
         sato = api(gateway, tokens["sato"])
-        assert confirm_by_api(sato, job_id, "0354321111").status_code == 200
+        # `waiting` still waits for its approvers when the mail server is back; `done` was
+        # confirmed, sent and reported as a wrong send meanwhile.
+        waiting, done = (queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN_PAGES))))
+                         for _ in range(2))
+        for job_id in (waiting, done):
+            assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
+            assert confirm_by_api(sato, job_id, "0354321111").status_code == 200
 
         # The approvers' notices are queued when they are owed, and tried, not dropped.
-        waiting = _tried_while_down(app, job_id, "approver_waiting", len(APPROVERS))
-        assert {address for n in waiting for address in n.recipients} == APPROVERS
-        assert all(n.state == "pending" for n in waiting)
+        for job_id in (waiting, done):
+            queued = _tried_while_down(app, job_id, "approver_waiting", len(APPROVERS))
+            assert {address for n in queued for address in n.recipients} == APPROVERS
+            assert all(n.state == "pending" for n in queued)
 
-        assert confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0354321111").status_code == 200
-        assert wait_state(app, job_id, {"sent", "failed"}) == "sent"
-        answer = sato.post(f"/api/jobs/{job_id}/incident", json={"reached": "株式会社B", "detail": "B社から電話"})
+        assert confirm_by_api(api(gateway, tokens["suzuki"]), done, "0354321111").status_code == 200
+        assert wait_state(app, done, {"sent", "failed"}) == "sent"
+        answer = sato.post(f"/api/jobs/{done}/incident", json={"reached": "株式会社B", "detail": "B社から電話"})
         assert answer.status_code == 201, answer.text
 
         # The incident alert is saved with the incident and tried, not dropped.
-        [alert] = _tried_while_down(app, job_id, "incident_alert", 1)
+        [alert] = _tried_while_down(app, done, "incident_alert", 1)
         assert alert.state == "pending"
         assert mail.received == []
-        page = signed_in(gateway.http_port, "sato").get(f"/jobs/{job_id}")
+        page = signed_in(gateway.http_port, "sato").get(f"/jobs/{done}")
         assert page.status_code == 200, "the fax's page shows with an alert and approvers' notices queued"
         listed = page.text.split('id="mail-notices"')[1].split("</section>")[0]
         assert listed.count('<li class="notice-') == 2, \
             "the fax's page lists the submitter's two notices (waiting, sent), not the alert nor the approvers'"
 
         mail.start()
-        _wait(lambda: len(_mails(mail, WAITING_SUBJECT, job_id)) >= len(APPROVERS) and _mails(mail, ALERT_SUBJECT, job_id),
+        _wait(lambda: len(_mails(mail, WAITING_SUBJECT, waiting)) >= len(APPROVERS) and _mails(mail, ALERT_SUBJECT, done),
               what="the approvers' notices and the alert by mail")
-        _wait(lambda: all(n.state == "sent" for kind in ("approver_waiting", "incident_alert")
+        _wait(lambda: all(n.state == "sent" for job_id, kind in ((waiting, "approver_waiting"), (done, "incident_alert"))
                           for n in _notices(app, job_id, kind)), what="every notice marked sent")
+        # A fax no longer waiting for them: its approvers' mails would send them to a finished job.
+        _wait(lambda: all(n.state == "withdrawn" for n in _notices(app, done, "approver_waiting")),
+              what="the approvers' mails of the sent fax withdrawn")
         time.sleep(3)  # several retry periods: a notice delivered must not go again
 
-        told = _mails(mail, WAITING_SUBJECT, job_id)
+        told = _mails(mail, WAITING_SUBJECT, waiting)
         assert sorted(m.message["To"] for m in told) == sorted(APPROVERS), "each approver once"
         for received in told:
             text = received.message["Subject"] + received.message.get_body().get_content()
-            assert job_id in text and f"{app.public_url}/jobs/{job_id}/confirm/pages/1" in text
+            assert waiting in text and f"{app.public_url}/jobs/{waiting}/confirm/pages/1" in text
             assert "354321111" not in re.sub(r"\D", "", text), "no form of the number"
-        [alerted] = _mails(mail, ALERT_SUBJECT, job_id)
+        assert _mails(mail, WAITING_SUBJECT, done) == [], "nobody asked to confirm a fax already sent"
+        [alerted] = _mails(mail, ALERT_SUBJECT, done)
         assert set(alerted.rcpt_tos) == {"sato@city.example.jp", "suzuki@city.example.jp", PRIVACY_OFFICE}
-        assert job_id in alerted.message["Subject"] and "株式会社B" in alerted.message.get_content()
+        assert done in alerted.message["Subject"] and "株式会社B" in alerted.message.get_content()

@@ -19,8 +19,9 @@ CLEAN = [[(20, 20, "送付のご案内", 16), (20, 40, "会議資料を送付し
 TAMA = PbxProfile(outside_line="9", area_code="042", did_ranges=(DidRange("+8142722"),))
 
 
-def relayed_to(tmp_path, fax, mail, main_tie: str) -> list[str]:
-    """A fax from the ward office (site main, its device on loopback) to 多摩総合支所 (tama)."""
+def relayed_to(tmp_path, fax, mail, main_tie: str) -> tuple[list[str], str]:
+    """A fax from the ward office (site main, its device on loopback) to 多摩総合支所 (tama):
+    where the fax server was asked to dial, and the dial string its submitter saw once confirmed."""
     app, tokens = make_app(tmp_path, fax, mail)
     today = dt.date.today().isoformat()
     with app.unit_of_work() as uow:
@@ -33,15 +34,18 @@ def relayed_to(tmp_path, fax, mail, main_tie: str) -> list[str]:
     with BackgroundGateway(app) as gateway:
         job_id = queued_id(submit(gateway.smtp_port, fax_message(docgen.text_pdf(CLEAN), to=f"sd-7@{DOMAIN}")))
         assert wait_state(app, job_id, {"awaiting_confirmation", "blocked"}) == "awaiting_confirmation"
-        assert confirm_by_api(api(gateway, tokens["sato"]), job_id, "042-722-1234").status_code == 200
+        sato = api(gateway, tokens["sato"])
+        assert confirm_by_api(sato, job_id, "042-722-1234").status_code == 200
+        shown = sato.get(f"/api/jobs/{job_id}").json()["destination"]["dial_string"]
         assert confirm_by_api(api(gateway, tokens["suzuki"]), job_id, "0427221234").status_code == 200
         assert wait_state(app, job_id, {"sent"}) == "sent"
-    return fax.wait_for(1)[0].rcpt_tos
+    return fax.wait_for(1)[0].rcpt_tos, shown
 
 
 def test_an_in_house_destination_at_another_site_goes_over_the_tie_line(tmp_path, fax, mail):
-    assert relayed_to(tmp_path, fax, mail, main_tie="8") == ["FAX=8211234@faxserver.example.jp"]
+    # Confirmed as it is dialled: over the tie line, not the public number.
+    assert relayed_to(tmp_path, fax, mail, main_tie="8") == (["FAX=8211234@faxserver.example.jp"], "8211234")
 
 
 def test_without_a_tie_line_at_the_caller_s_site_it_goes_public(tmp_path, fax, mail):
-    assert relayed_to(tmp_path, fax, mail, main_tie="") == ["FAX=+81427221234@faxserver.example.jp"]
+    assert relayed_to(tmp_path, fax, mail, main_tie="") == (["FAX=+81427221234@faxserver.example.jp"], "0-042-722-1234")

@@ -129,9 +129,11 @@ def devices_group() -> None:
 @click.option("--address", "addresses", multiple=True, help="許可する送信元アドレス（IP または CIDR、複数可）")
 @click.option("--password-stdin", is_flag=True, help="SMTP AUTH のパスワードを標準入力から読む")
 @click.option("--site", default=None, help="機器のある拠点（拠点を登録した構成では必須）")
+@click.option("--book", default=None,
+              help="同じ宛先表を使う機器のグループ名（例 3階南）。同じ名前の機器は一つの宛先表を共有します")
 @config_option
 @click.pass_context
-def devices_add(ctx, name, addresses, password_stdin, site) -> None:
+def devices_add(ctx, name, addresses, password_stdin, site, book) -> None:
     """機器を登録する（SMTP AUTH のアカウント、送信元アドレス、またはその両方）."""
     for address in addresses:
         try:
@@ -150,10 +152,12 @@ def devices_add(ctx, name, addresses, password_stdin, site) -> None:
             raise click.UsageError("拠点が登録されています: --site で機器のある拠点を指定してください")
         if site is not None and uow.sites.get(site) is None:
             raise click.BadParameter(f"拠点 {site} は登録されていません（faxgate sites list）", param_hint="--site")
-        uow.users.add_device(name=name, addresses=list(addresses), site=site,
+        if book is not None and not book.strip():
+            raise click.BadParameter("宛先表の名前が空です", param_hint="--book")
+        uow.users.add_device(name=name, addresses=list(addresses), site=site, book=book,
                              password_hash=hash_password(password) if password else None)
         uow.audit.append(default_actor(), "device.added", f"device:{name}", "", addresses=list(addresses),
-                         auth=bool(password), site=site)
+                         auth=bool(password), site=site, book=book)
     click.echo(f"機器 {name} を登録しました", err=True)
 
 

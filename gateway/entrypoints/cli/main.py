@@ -15,6 +15,7 @@ from gateway.entrypoints.cli.incidents import incidents_group
 from gateway.entrypoints.cli.jobs import jobs_group
 from gateway.entrypoints.cli.keys import keys_group
 from gateway.entrypoints.cli.notice import notice_group
+from gateway.entrypoints.cli.stats import stats_group
 from gateway.entrypoints.cli.records import records_group
 from gateway.entrypoints.cli.retention import retention_group
 from gateway.entrypoints.cli.scan import scan_command
@@ -110,7 +111,7 @@ def dial_explain(ctx: click.Context, dial: str, outside_line: str | None, area_c
 
 for command in (directory_group, serve_command, users_group, devices_group, audit_group, tls_group, jobs_group,
                 records_group, scan_command, send_command, incidents_group, keys_group,
-                retention_group, sites_group, notice_group):
+                retention_group, sites_group, notice_group, stats_group):
     cli.add_command(command)
 
 

@@ -11,7 +11,8 @@ from gateway.storage.directory_tables import utcnow
 from gateway.storage.notice_tables import Notice
 from gateway.storage.repositories import Repository
 
-PENDING, SENT, SET_ASIDE = "pending", "sent", "set_aside"
+# WITHDRAWN: an approver's mail whose job no longer waits for a confirmation when its turn came
+PENDING, SENT, SET_ASIDE, WITHDRAWN = "pending", "sent", "set_aside", "withdrawn"
 
 
 class NoticeRepository(Repository):

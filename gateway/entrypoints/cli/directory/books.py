@@ -181,7 +181,8 @@ def audit_command(ctx, from_file, fmt, as_of, stale_days, as_json, csv_path, pdf
     if csv_path:
         Path(csv_path).write_bytes(_worklist_csv(findings))
     if pdf_path:
-        _write_signed_report(app, {"entries": len(items), "findings": [f.to_json() for f in findings]},
+        _write_signed_report(app, {"entries": len(items), "findings": [f.to_json() for f in findings],
+                                   "book": target.label, "device": target.device, "site": target.site or "main"},
                              from_file or app.config.database.url, as_of_date, pdf_path)
     if as_json:
         emit_json({"entries": len(items), "findings": [f.to_json() for f in findings], "errors": errors,

@@ -36,7 +36,8 @@ def changes_command(ctx, include_decided, as_json) -> None:
                    f"{change['requested_by']} {office_stamp(dt.datetime.fromisoformat(change['requested_at']))}: {change['summary']}")
         for item in change["entries"]:
             was = "新規" if item["added"] else _where_text(item["before"])
-            click.echo(f"  登録番号 {item['slot']} {item['name']}: {was} → {_where_text(item['after'])}")
+            book = f"[宛先表 {item['book']}] " if item["book"] else ""  # a device's or a group's own book
+            click.echo(f"  {book}登録番号 {item['slot']} {item['name']}: {was} → {_where_text(item['after'])}")
 
 
 def _where_text(where: dict) -> str:

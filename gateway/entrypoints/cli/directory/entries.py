@@ -22,6 +22,7 @@ from gateway.entrypoints.cli.directory.common import (BY_ADMIN, DEVICE_OPTION, S
 from gateway.entrypoints.cli.support import config_option, emit_json, get_app
 from gateway.entrypoints.cli.terminal_tables import render_table
 from gateway.services import directory_changes
+from gateway.services.books import SHARED_BOOK
 
 
 @directory_group.command("list")
@@ -114,25 +115,33 @@ def _entry_or_fail(uow, slot):
         raise click.ClickException(str(exc)) from None
 
 
-def _change(ctx, slot: int, admin: str, note: str = "", origin: str = "set", **changes) -> None:
+def _change(ctx, slot: int, admin: str, note: str = "", origin: str = "set", device: str | None = None,
+            **changes) -> None:
     app = get_app(ctx)
     try:
         with app.unit_of_work() as uow:
             actor = admin_actor(uow, admin)
-            held_before = get_entry(uow, slot).pending_change_id
-            entry = change_entry(uow, slot, actor, app.profile, note=note, origin=origin, **changes)
+            book = device_book(uow, app, device)
+            scope = uow.in_book(book.book)
+            held_before = get_entry(scope, slot).pending_change_id
+            entry = change_entry(scope, slot, actor, book.profile, note=note, origin=origin, **changes)
             if entry.pending_change_id != held_before:
                 directory_changes.audit_requested(uow, uow.directory.request(entry.pending_change_id))
             else:
                 uow.audit.append(actor, "directory.entry_changed", f"directory_entry:{slot}", note,
-                                 status=entry.status, version=entry.version)
-            click.echo(f"登録番号 {entry.slot} {entry.name}: {STATUS_JA[entry.status]} "
+                                 status=entry.status, version=entry.version, book=book.book)
+            click.echo(f"{_book_text(book)}登録番号 {entry.slot} {entry.name}: {STATUS_JA[entry.status]} "
                        f"{display_number(entry.e164) or entry.extension or ''} (version {entry.version})")
             if entry.pending_change_id != held_before:
                 click.echo(f"変更 #{entry.pending_change_id} は別の管理者の承認待ちです。承認されるまでこの宛先には送信できません"
                            f"（faxgate directory approve {entry.pending_change_id} --by 別の管理者）")
     except (ChangeRefused, DialStringError, EntryNotFound) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _book_text(book) -> str:
+    """Which book was changed, when it is a device's own (or its group's)."""
+    return f"[宛先表 {book.book}] " if book.device is not None and book.book != SHARED_BOOK else ""
 
 
 @directory_group.command("set")
@@ -146,11 +155,13 @@ def _change(ctx, slot: int, admin: str, note: str = "", origin: str = "set", **c
 @click.option("--csi", "expected_csi", default=None, help="相手機が名乗る受信機ID（CSI）。送信後に照合します")
 @click.option("--note", default="", help="変更理由")
 @BY_ADMIN
+@DEVICE_OPTION
 @config_option
 @click.pass_context
-def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, expected_csi, note, admin) -> None:
+def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, expected_csi, note, admin,
+                device) -> None:
     """登録を修正する（番号・種別・内線の変更は別の管理者の承認待ち。番号を変えると使用・確認の記録は消えます）."""
-    _change(ctx, slot, admin, note, dial=dial, name=name, organization=organization, kind=kind,
+    _change(ctx, slot, admin, note, device=device, dial=dial, name=name, organization=organization, kind=kind,
             extension=extension, last_used=date_option(last_used, "--last-used"), expected_csi=expected_csi)
 
 
@@ -158,16 +169,18 @@ def set_command(ctx, slot, dial, name, organization, kind, extension, last_used,
 @click.argument("slot", type=int)
 @click.option("--by", "verified_by", required=True, help="先方に番号を確認した職員")
 @click.option("--on", "verified_on", default=None, help="確認日 YYYY-MM-DD（既定: 今日）")
+@DEVICE_OPTION
 @config_option
 @click.pass_context
-def verify_command(ctx, slot, verified_by, verified_on) -> None:
+def verify_command(ctx, slot, verified_by, verified_on, device) -> None:
     """先方に電話で番号を確認したことを記録する."""
     on = date_option(verified_on, "--on") or dt.date.today()
     app = get_app(ctx)
     try:
         with app.unit_of_work() as uow:
-            entry = record_verification(uow, slot, verified_by, on)
-            click.echo(f"登録番号 {entry.slot} {entry.name}: {STATUS_JA[entry.status]} "
+            book = device_book(uow, app, device)
+            entry = record_verification(uow.in_book(book.book), slot, verified_by, on)
+            click.echo(f"{_book_text(book)}登録番号 {entry.slot} {entry.name}: {STATUS_JA[entry.status]} "
                        f"{display_number(entry.e164) or entry.extension or ''} (version {entry.version})")
     except (EntryNotFound, ChangeRefused) as exc:
         raise click.ClickException(str(exc)) from None
@@ -177,23 +190,26 @@ def verify_command(ctx, slot, verified_by, verified_on) -> None:
 @click.argument("slot", type=int)
 @click.option("--note", default="", help="廃止理由")
 @BY_ADMIN
+@DEVICE_OPTION
 @config_option
 @click.pass_context
-def retire_command(ctx, slot, note, admin) -> None:
+def retire_command(ctx, slot, note, admin, device) -> None:
     """登録を廃止する（すぐに送信できなくなります。履歴は残ります）."""
-    _change(ctx, slot, admin, note, status="retired")
+    _change(ctx, slot, admin, note, device=device, status="retired")
 
 
 @directory_group.command("reactivate")
 @click.argument("slot", type=int)
 @click.option("--note", default="", help="再び使う理由")
 @BY_ADMIN
+@DEVICE_OPTION
 @config_option
 @click.pass_context
-def reactivate_command(ctx, slot, note, admin) -> None:
+def reactivate_command(ctx, slot, note, admin, device) -> None:
     """廃止した登録を再び使えるようにする（別の管理者の承認待ち）."""
     app = get_app(ctx)
     with app.unit_of_work(read_only=True) as uow:
-        if _entry_or_fail(uow, slot).status != "retired":
+        book = device_book(uow, app, device)
+        if _entry_or_fail(uow.in_book(book.book), slot).status != "retired":
             raise click.ClickException(f"登録番号 {slot} は廃止されていません (slot {slot} is not retired)")
-    _change(ctx, slot, admin, note, origin="reactivate", status="active")
+    _change(ctx, slot, admin, note, origin="reactivate", device=device, status="active")
