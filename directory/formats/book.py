@@ -120,3 +120,39 @@ def surplus_cells(fields_: list[str], header: list[str], trailing_empty: bool = 
     if count > expected:
         return f"列が多すぎます（ヘッダー {expected} 列に対して {count} 列） (too many fields)"
     return ""
+
+
+def collect_fax_rows(
+    book: Book,
+    records,
+    header: list[str],
+    index: dict[str, int],
+    columns: tuple[str, str, str],
+    not_fax,
+    *,
+    cells=lambda raw: raw,
+    slot_of=lambda slot: slot,
+    trailing_empty: bool = True,
+) -> Book:
+    """One reading for every device's export: blank rows pass unnoticed, a destination that is not
+    a fax is noted with the reason `not_fax` gives, a fax row is kept with its surplus cells as its
+    defect. `columns` names the slot, name and dial columns; `cells` undoes a device's quoting."""
+    slot_column, name_column, dial_column = columns
+    for line, raw in records:
+        if not any(value.strip() for value in raw):
+            continue
+        fields_ = cells(raw)
+        reason = not_fax(fields_, index)
+        if reason:
+            book.skipped.append((line, reason))
+            continue
+        book.rows.append(
+            BookRow(
+                line,
+                slot=slot_of(cell_of(fields_, index, slot_column)),
+                name=cell_of(fields_, index, name_column),
+                dial=cell_of(fields_, index, dial_column),
+                defect=surplus_cells(raw, header, trailing_empty=trailing_empty),
+            )
+        )
+    return book

@@ -6,13 +6,12 @@ from __future__ import annotations
 from directory.formats.book import (
     Book,
     BookError,
-    BookRow,
     ExportRow,
     cell_of,
+    collect_fax_rows,
     csv_records,
     header_index,
     physical_lines,
-    surplus_cells,
 )
 
 CANON_COLUMNS = (
@@ -50,23 +49,12 @@ def read_canon(text: str) -> Book:
         raise BookError("canon: 列名の行がありません (no column line after the # header)") from None
     required = {"class": "objectclass", "name": "cn", "fax": "dialdata", "slot": "indxid"}
     index = header_index(header, required, "canon", book)
-    for line, fields_ in records:
-        if not any(value.strip() for value in fields_):
-            continue
-        objectclass = cell_of(fields_, index, "objectclass")
-        if objectclass != "g3fax":
-            book.skipped.append((line, f"ファクス以外の宛先 (objectclass {objectclass or '(empty)'})"))
-            continue
-        book.rows.append(
-            BookRow(
-                line,
-                slot=cell_of(fields_, index, "indxid"),
-                name=cell_of(fields_, index, "cn"),
-                dial=cell_of(fields_, index, "dialdata"),
-                defect=surplus_cells(fields_, header, trailing_empty=True),
-            )
-        )
-    return book
+    return collect_fax_rows(book, records, header, index, ("indxid", "cn", "dialdata"), _not_a_fax)
+
+
+def _not_a_fax(fields_: list[str], index: dict[str, int]) -> str:
+    objectclass = cell_of(fields_, index, "objectclass")
+    return "" if objectclass == "g3fax" else f"ファクス以外の宛先 (objectclass {objectclass or '(empty)'})"
 
 
 def _canon_values(row: ExportRow) -> dict[str, str]:

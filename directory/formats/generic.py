@@ -13,6 +13,7 @@ from directory.formats.book import (
     cell_of,
     csv_records,
     header_index,
+    surplus_cells,
 )
 
 GENERIC_REQUIRED = ("slot", "name", "fax", "last_used")
@@ -37,9 +38,6 @@ def read_generic(text: str) -> Book:
         if not any(value.strip() for value in fields_):
             continue
         value = {column: cell_of(fields_, index, column) for column in GENERIC_REQUIRED + GENERIC_OPTIONAL}
-        defect = ""
-        if len(fields_) > len(header):
-            defect = f"列が多すぎます（ヘッダー {len(header)} 列に対して {len(fields_)} 列） (too many fields)"
         book.rows.append(
             BookRow(
                 line,
@@ -51,7 +49,7 @@ def read_generic(text: str) -> Book:
                 extension=value["extension"],
                 last_used=value["last_used"],
                 verified_on=value["verified_on"],
-                defect=defect,
+                defect=surplus_cells(fields_, header),
             )
         )
     return book

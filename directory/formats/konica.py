@@ -7,13 +7,12 @@ import csv
 from directory.formats.book import (
     Book,
     BookError,
-    BookRow,
     ExportRow,
     cell_of,
+    collect_fax_rows,
     csv_records,
     header_index,
     physical_lines,
-    surplus_cells,
 )
 
 KONICA_COLUMNS = (
@@ -49,23 +48,14 @@ def read_konica(text: str) -> Book:
         raise BookError("konica: 列名の行がありません (no column line after the @Ver/#Abbreviate header)") from None
     required = {"slot": "AbbrNo", "name": "Name", "mode": "SendMode", "fax": "FaxPhoneNo"}
     index = header_index(header, required, "konica", book)
-    for line, fields_ in records:
-        if not any(value.strip() for value in fields_) or (fields_ and fields_[0].strip('"') == "alternative"):
-            continue
-        mode = cell_of(fields_, index, "SendMode")
-        if mode != "Fax":
-            book.skipped.append((line, f"ファクス以外の宛先 (SendMode {mode or '(empty)'})"))
-            continue
-        book.rows.append(
-            BookRow(
-                line,
-                slot=cell_of(fields_, index, "AbbrNo"),
-                name=cell_of(fields_, index, "Name"),
-                dial=cell_of(fields_, index, "FaxPhoneNo"),
-                defect=surplus_cells(fields_, header, trailing_empty=True),
-            )
-        )
-    return book
+    # The device's own row of allowed values is not a destination.
+    destinations = ((line, cells) for line, cells in records if not (cells and cells[0].strip('"') == "alternative"))
+    return collect_fax_rows(book, destinations, header, index, ("AbbrNo", "Name", "FaxPhoneNo"), _not_a_fax)
+
+
+def _not_a_fax(fields_: list[str], index: dict[str, int]) -> str:
+    mode = cell_of(fields_, index, "SendMode")
+    return "" if mode == "Fax" else f"ファクス以外の宛先 (SendMode {mode or '(empty)'})"
 
 
 def _konica_values(row: ExportRow) -> dict[str, str]:

@@ -8,13 +8,12 @@ import io
 from directory.formats.book import (
     Book,
     BookError,
-    BookRow,
     ExportRow,
     cell_of,
+    collect_fax_rows,
     csv_records,
     header_index,
     physical_lines,
-    surplus_cells,
 )
 
 RICOH_HEADER = (
@@ -69,25 +68,20 @@ def read_ricoh(text: str) -> Book:
         raise BookError("ricoh: 列名の行がありません (no column line after the # header)") from None
     required = {"slot": "Registration No.", "name": "Name", "type": "Entry Type", "fax": "Fax Destination"}
     index = header_index(header, required, "ricoh", book)
-    for line, raw in records:
-        if not any(value.strip() for value in raw):
-            continue
-        fields_ = [unbracket(value) for value in raw]
-        if cell_of(fields_, index, "Entry Type") == "G":
-            book.skipped.append((line, "グループ (group)"))
-        elif not cell_of(fields_, index, "Fax Destination"):
-            book.skipped.append((line, "ファクス番号なし（メール等の宛先） (no fax number)"))
-        else:
-            book.rows.append(
-                BookRow(
-                    line,
-                    slot=cell_of(fields_, index, "Registration No.").lstrip("0") or "0",
-                    name=cell_of(fields_, index, "Name"),
-                    dial=cell_of(fields_, index, "Fax Destination"),
-                    defect=surplus_cells(raw, header),
-                )
-            )
-    return book
+    return collect_fax_rows(
+        book, records, header, index, ("Registration No.", "Name", "Fax Destination"), _not_a_fax,
+        cells=lambda raw: [unbracket(value) for value in raw],
+        slot_of=lambda slot: slot.lstrip("0") or "0",
+        trailing_empty=False,
+    )
+
+
+def _not_a_fax(fields_: list[str], index: dict[str, int]) -> str:
+    if cell_of(fields_, index, "Entry Type") == "G":
+        return "グループ (group)"
+    if not cell_of(fields_, index, "Fax Destination"):
+        return "ファクス番号なし（メール等の宛先） (no fax number)"
+    return ""
 
 
 def _ricoh_values(row: ExportRow, index: int) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from gateway.storage.directory_tables import Base
 from gateway.storage import tables as models  # noqa: F401  (registers the gateway tables)
 from gateway.storage import web_tables as web_models  # noqa: F401  (registers the web app's tables)
-from gateway.storage import notice_tables  # noqa: F401  (registers the notices waiting to go)
-from gateway.storage import beyond_tables as beyond_models  # noqa: F401  (refused destinations, approvers' notices)
+from gateway.storage import notice_tables  # noqa: F401  (registers the notices waiting to go, approvers told)
+from gateway.storage import near_miss_tables  # noqa: F401  (registers the destinations refused at once)
 
 metadata = Base.metadata

@@ -1,11 +1,12 @@
 """The mail notices waiting to go to staff: written in the same transaction as the job's change
-that calls for them, so a notice survives the mail server being down and the process dying."""
+that calls for them, so a notice survives the mail server being down and the process dying; and
+which approver was told about which waiting job, so each is told once and reminded once."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.storage.directory_tables import Base, utcnow
@@ -28,3 +29,18 @@ class Notice(Base):
     last_error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApproverNotice(Base):
+    """An approver told that a job waits for them (`kind` waiting), or reminded before it
+    expires (`kind` reminder)."""
+
+    __tablename__ = "approver_notices"
+    __table_args__ = (UniqueConstraint("job_id", "user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    mailed: Mapped[bool] = mapped_column(Boolean, default=False)  # the mail server took it
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

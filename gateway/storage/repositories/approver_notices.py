@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.storage.beyond_tables import ApproverNotice
+from gateway.storage.notice_tables import ApproverNotice
 
 
 class ApproverNoticeRepository:

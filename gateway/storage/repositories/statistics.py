@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from gateway.storage.beyond_tables import RefusedRecipient
+from gateway.storage.near_miss_tables import RefusedRecipient
 from gateway.storage.tables import AuditEvent, Incident, Job, User
 
 
