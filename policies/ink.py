@@ -38,6 +38,25 @@ def dark_fraction(bw: Image.Image, box: Box, inset: int = 1) -> float:
     return histogram[0] / ((right - left) * (bottom - top))
 
 
+def darkest_around(image: Image.Image) -> Image.Image:
+    """Each pixel the darkest of its 3×3 neighbourhood, edges replicated: what
+    `ImageFilter.MinFilter(3)` gives, as one minimum across and one down (four `darker`
+    passes over shifted copies, several times cheaper than the rank filter on a fax page)."""
+    across = _darker_of_neighbours(image, (1, 0))
+    return _darker_of_neighbours(across, (0, 1))
+
+
+def _darker_of_neighbours(image: Image.Image, step: tuple[int, int]) -> Image.Image:
+    width, height = image.size
+    dx, dy = step
+    if width <= dx or height <= dy:
+        return image.copy()
+    before, after = image.copy(), image.copy()
+    before.paste(image.crop((0, 0, width - dx, height - dy)), (dx, dy))  # the pixel left of (above) each
+    after.paste(image.crop((dx, dy, width, height)), (0, 0))  # the pixel right of (below) each
+    return ImageChops.darker(image, ImageChops.darker(before, after))
+
+
 def solid_mask(image: Image.Image) -> Image.Image:
     """Mode 'L' mask, 255 over solid black areas (and a 4-pixel ring around them), 0 elsewhere."""
     small = image.reduce(_SOLID_CELL)

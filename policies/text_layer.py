@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import unicodedata
 
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops
 
-from policies.ink import bilevel, rules_mask, solid_mask
+from policies.ink import bilevel, darkest_around, rules_mask, solid_mask
 
 # More ink than this outside the text layer's boxes (about five characters of 10 pt text at
 # fine resolution) means something on the page is not in the text layer.
 UNCOVERED_INK_PIXELS = 1000
 GARBLED_SHARE = 0.1
-_GROW = 3  # pixels of tolerance (a 3×3 neighbourhood) around what the text objects drew
 
 
 def garbled(text: str) -> bool:
@@ -38,7 +37,7 @@ def unaccounted_ink(image: Image.Image, text_image: Image.Image | None) -> int:
     bw = bilevel(image)
     residue = bw.copy()
     if text_image is not None:
-        drawn = text_image.convert("L").filter(ImageFilter.MinFilter(_GROW))  # anti-aliased edges
+        drawn = darkest_around(text_image.convert("L"))  # anti-aliased edges: a 3×3 tolerance
         residue = ImageChops.lighter(residue, ImageChops.invert(drawn))
     residue.paste(255, mask=rules_mask(bw))
     residue.paste(255, mask=solid_mask(image))
