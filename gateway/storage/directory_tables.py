@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import flag_dirty
 
 from gateway.storage.types import UTCDateTime
 
@@ -29,7 +30,31 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+class Destination(Base):
+    """Where a fax goes, stored once however many books have a slot for it: the E.164 number
+    and the in-house extension; an extension without a number is known only inside its site's
+    PBX, so its site is part of what it is."""
+
+    __tablename__ = "directory_destinations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One row per destination (a unique key over nullable columns would let NULLs repeat).
+    identity: Mapped[str] = mapped_column(String(200), unique=True)
+    e164: Mapped[str | None] = mapped_column(String(32), index=True)
+    extension: Mapped[str | None] = mapped_column(String(16))
+    site: Mapped[str | None] = mapped_column(String(100))
+
+
+def destination_identity(e164: str | None, extension: str | None, site: str | None) -> str:
+    if e164:
+        return f"{e164}#{extension}" if extension else e164
+    return f"ext:{extension}@{site or ''}"
+
+
 class DirectoryEntry(Base):
+    """A slot of one speed-dial book and what it is known by there; where it goes is its
+    destination (`e164`, `extension`: read and set here, stored in directory_destinations)."""
+
     __tablename__ = "directory_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,8 +65,7 @@ class DirectoryEntry(Base):
     name: Mapped[str] = mapped_column(String(200))
     organization: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(16), default="external")
-    e164: Mapped[str | None] = mapped_column(String(32), index=True)
-    extension: Mapped[str | None] = mapped_column(String(16))
+    destination_id: Mapped[int | None] = mapped_column(ForeignKey("directory_destinations.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="needs_review")
     review_reasons: Mapped[list] = mapped_column(JSON, default=list)
     source_dial: Mapped[str | None] = mapped_column(String(64))
@@ -63,11 +87,90 @@ class DirectoryEntry(Base):
     changes: Mapped[list[DirectoryChange]] = relationship(
         back_populates="entry", order_by="DirectoryChange.id", cascade="all, delete-orphan"
     )
+    destination: Mapped[Destination | None] = relationship(lazy="joined")
+
+    # The number being set is held on the entry until the session flushes, where it is matched to
+    # its destination row (_resolve_destinations): the book's site is known only there.
+    @property
+    def e164(self) -> str | None:
+        return self._number()[0]
+
+    @e164.setter
+    def e164(self, value: str | None) -> None:
+        self._want(value or None, self._number()[1])
+
+    @property
+    def extension(self) -> str | None:
+        return self._number()[1]
+
+    @extension.setter
+    def extension(self, value: str | None) -> None:
+        self._want(self._number()[0], value or None)
+
+    def _number(self) -> tuple[str | None, str | None]:
+        wanted = self.__dict__.get("_wanted_number")
+        if wanted is not None:
+            return wanted
+        return (self.destination.e164, self.destination.extension) if self.destination else (None, None)
+
+    def _want(self, e164: str | None, extension: str | None) -> None:
+        self.__dict__["_wanted_number"] = (e164, extension)
+        flag_dirty(self)  # so the flush that places it runs even when nothing else changed
 
     # A concurrent edit of the same entry fails instead of silently overwriting it; approvals
     # bind to this version.
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("book", "slot", name="uq_directory_entries_book_slot"),)
+
+
+@event.listens_for(Session, "before_flush")
+def _resolve_destinations(session: Session, flush_context, instances) -> None:
+    """Each entry given a number points to that number's one destination row, made if new (one
+    query per flush, however many entries an import places)."""
+    placed: list[tuple[DirectoryEntry, str | None]] = []
+    sites: dict[str, str | None] = {}
+    wanted: dict[str, tuple[str | None, str | None, str | None]] = {}
+    for entry in [*session.new, *session.dirty]:
+        number = entry.__dict__.pop("_wanted_number", None) if isinstance(entry, DirectoryEntry) else None
+        if number is None:
+            continue
+        e164, extension = number
+        if not (e164 or extension):
+            placed.append((entry, None))
+            continue
+        book = entry.book or ""
+        if not e164 and book not in sites:
+            sites[book] = _site_of_book(session, book)
+        site = None if e164 else sites[book]
+        identity = destination_identity(e164, extension, site)
+        wanted[identity] = (e164, extension, site)
+        placed.append((entry, identity))
+    if not placed:
+        return
+    known = {d.identity: d for chunk in _chunks(list(wanted), 500)
+             for d in session.scalars(select(Destination).where(Destination.identity.in_(chunk)))}
+    for identity, (e164, extension, site) in wanted.items():
+        if identity not in known:
+            known[identity] = Destination(identity=identity, e164=e164, extension=extension, site=site)
+            session.add(known[identity])
+    for entry, identity in placed:
+        destination = known[identity] if identity else None
+        if entry.destination is not destination:
+            entry.destination = destination
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _site_of_book(session: Session, book: str) -> str | None:
+    """The site of the devices that dial from `book` (None: the shared book, or a single site)."""
+    if not book:
+        return None
+    devices = Base.metadata.tables["devices"]
+    return session.scalar(select(devices.c.site).where(devices.c.book == book)
+                          .order_by(devices.c.id).limit(1))
 
 
 class DirectoryChange(Base):

@@ -7,14 +7,20 @@ import datetime as dt
 
 from sqlalchemy import func, select, update
 
-from gateway.storage.directory_tables import ChangeRequest, DirectoryChange, DirectoryEntry
+from gateway.storage.directory_tables import ChangeRequest, Destination, DirectoryChange, DirectoryEntry
 from gateway.storage.repositories import Repository
 
 # What the destination rules see of an entry (gateway.core.screening.EntryView), in its order.
 VIEW_COLUMNS = (DirectoryEntry.id, DirectoryEntry.slot, DirectoryEntry.name, DirectoryEntry.organization,
-                DirectoryEntry.kind, DirectoryEntry.status, DirectoryEntry.e164, DirectoryEntry.extension,
+                DirectoryEntry.kind, DirectoryEntry.status, Destination.e164, Destination.extension,
                 DirectoryEntry.last_used, DirectoryEntry.verified_on, DirectoryEntry.version,
                 DirectoryEntry.pending_change_id)
+
+
+def _with_destinations(*columns):
+    """Entries' columns beside their destination's (None for an entry without a number)."""
+    return select(*columns).select_from(DirectoryEntry).outerjoin(
+        Destination, Destination.id == DirectoryEntry.destination_id)
 
 
 SHARED_BOOK = ""
@@ -39,7 +45,7 @@ class DirectoryRepository(Repository):
     def active_destinations(self) -> list[tuple[str | None, str]]:
         """(E.164, organisation) of every active entry."""
         return [tuple(row) for row in self._session.execute(
-            select(DirectoryEntry.e164, DirectoryEntry.organization).where(DirectoryEntry.status == "active"))]
+            _with_destinations(Destination.e164, DirectoryEntry.organization).where(DirectoryEntry.status == "active"))]
 
     def version(self) -> tuple:
         """Changes whenever an entry is added, removed or edited (an ORM edit bumps its version):
@@ -57,10 +63,10 @@ class DirectoryRepository(Repository):
         return self._views(DirectoryEntry.slot == slot)
 
     def views_by_number(self, e164: str) -> list[tuple]:
-        return self._views(DirectoryEntry.e164 == e164)
+        return self._views(Destination.e164 == e164)
 
     def _views(self, condition) -> list[tuple]:
-        return [tuple(row) for row in self._session.execute(select(*VIEW_COLUMNS).where(condition, self._in_book))]
+        return [tuple(row) for row in self._session.execute(_with_destinations(*VIEW_COLUMNS).where(condition, self._in_book))]
 
     @property
     def _in_book(self):
@@ -78,8 +84,8 @@ class DirectoryRepository(Repository):
     def every_book_entries(self) -> list[tuple]:
         """(id, book, slot, name, e164, extension) of every entry in use, in every book."""
         return [tuple(row) for row in self._session.execute(
-            select(DirectoryEntry.id, DirectoryEntry.book, DirectoryEntry.slot, DirectoryEntry.name,
-                   DirectoryEntry.e164, DirectoryEntry.extension).where(DirectoryEntry.status != "retired"))]
+            _with_destinations(DirectoryEntry.id, DirectoryEntry.book, DirectoryEntry.slot, DirectoryEntry.name,
+                               Destination.e164, Destination.extension).where(DirectoryEntry.status != "retired"))]
 
     def former_numbers(self) -> dict[int, set[str]]:
         """By entry id, the numbers its history changed away from."""
@@ -97,7 +103,8 @@ class DirectoryRepository(Repository):
 
     def entries(self, include_retired: bool = False, search: str = "") -> list[DirectoryEntry]:
         """By slot; `search` in the name, the organisation or the number."""
-        query = select(DirectoryEntry).where(self._in_book).order_by(DirectoryEntry.slot)
+        query = (select(DirectoryEntry).outerjoin(Destination, Destination.id == DirectoryEntry.destination_id)
+                 .where(self._in_book).order_by(DirectoryEntry.slot))
         if not include_retired:
             query = query.where(DirectoryEntry.status != "retired")
         if search:
@@ -105,7 +112,7 @@ class DirectoryRepository(Repository):
             query = query.where(
                 DirectoryEntry.name.like(pattern)
                 | DirectoryEntry.organization.like(pattern)
-                | DirectoryEntry.e164.like(pattern)
+                | Destination.e164.like(pattern)
             )
         return list(self._session.scalars(query))
 
