@@ -2,7 +2,8 @@
 recipient could read personal data on, false blocks on masked and clean ones.
 
 Targets (issues 4 and 13): no document with readable personal data passes (recall 100%, fine
-mode); at most 1 in 30 masked or clean documents blocked or held. Text PDFs are cheap, so all of their
+mode); at most 1 in 30 masked or clean documents blocked or held. Both compare every verdict with the one recorded before (tests/support/corpus_verdicts.py:
+issue 18 changes cost, never judgement). Text PDFs are cheap, so all of their
 templates and variants run here; image pages cost ~0.5–1.5 s of OCR each, so a few of each
 kind run here and bench/bench_screening.py measures the whole corpus.
 """
@@ -21,6 +22,7 @@ import pytest
 from policies.ocr import OcrSettings, _parse_tsv, prepare, read_words, straighten
 from policies.screen import load_for_screening, screen_document
 from tests.support import corpus_scans, docgen
+from tests.support.corpus_verdicts import JUDGED, judgement, recorded
 from tests.support.corpus import SETTINGS, Corpus, Sample, Sheet, require_ocr_and_fonts, sample
 
 require_ocr_and_fonts()
@@ -32,8 +34,10 @@ def evaluate(samples: list[Sample]) -> dict:
     values_found = collections.Counter()
     values_total = collections.Counter()
     wrong = []
+    judged = {}
     for item in samples:
         result = screen_document(item.data, SETTINGS)
+        judged[item.name] = judgement(result)
         expected = item.expected
         figures[f"{expected}:{result.verdict}"] += 1
         if (expected == "block") != (result.verdict == "block") or (expected == "pass" and result.verdict != "pass"):
@@ -56,6 +60,7 @@ def evaluate(samples: list[Sample]) -> dict:
         "false_hold": figures["pass:hold"] / clean if clean else 0.0,
         "values": {c: (values_found[c], values_total[c]) for c in sorted(values_total)},
         "wrong": wrong,
+        "judged": judged,
     }
 
 
@@ -76,9 +81,16 @@ def report(title: str, figures: dict) -> str:
             f"of {figures['clean']} masked or clean; values found: {values}")
 
 
+def same_judgement(corpus: str, judged: dict) -> list:
+    """Documents judged otherwise than recorded (tests/support/corpus_verdicts.py)."""
+    before = recorded(corpus)
+    return [(name, before.get(name), now) for name, now in sorted(judged.items()) if before.get(name) != now]
+
+
 def test_text_pdf_corpus():
-    figures = evaluate(Corpus.build(media=("text_pdf",), seeds=range(3)).samples)
+    figures = evaluate(Corpus.build(**JUDGED["text_pdf"]).samples)
     print("\n" + report("text PDFs", figures))
+    assert same_judgement("text_pdf", figures["judged"]) == []
     assert figures["passed_readable"] == 0 and figures["recall"] == 1.0, figures["wrong"]
     assert figures["false_block"] + figures["false_hold"] <= 1 / 30, figures["wrong"]
     for category, (found, total) in figures["values"].items():
@@ -90,9 +102,9 @@ def test_fine_fax_pages_of_the_documents_offices_fax_most():
     business papers, every variant (seed 0, 20 documents): the issue-13 target holds here —
     none with readable personal data passes, at most 1 in 30 masked or clean is stopped (none
     in bench/RESULTS.md "Screening images", run 3)."""
-    templates = ("form", "letter", "roster", "medical", "cover", "business")
-    figures = evaluate(Corpus.build(media=("tiff_fine",), seeds=range(1), templates=templates).samples)
+    figures = evaluate(Corpus.build(**JUDGED["fine_fax"]).samples)
     print("\n" + report("fine fax TIFFs", figures))
+    assert same_judgement("fine_fax", figures["judged"]) == []
     assert figures["passed_readable"] == 0, figures["wrong"]
     assert figures["false_block"] + figures["false_hold"] <= 1 / 30, figures["wrong"]
 
