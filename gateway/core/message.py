@@ -73,6 +73,8 @@ class StructureCounter:
 
     def feed(self, data: bytes) -> None:
         """Whole lines (the last one may lack its line break only at the message's end)."""
+        if not self.in_headers and b"--" not in data:
+            return  # a body line (most of a message): no line in it can be a delimiter
         lines = _LINE_BREAK.split(data)
         if lines[-1] == b"":
             lines.pop()

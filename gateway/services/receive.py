@@ -83,7 +83,8 @@ def _store(app, batch: list[Submission]) -> list[str]:
     with app.unit_of_work() as uow:
         users = uow.users.active_senders({item.document.from_address.lower() for item in batch})
         now = utcnow()
-        firsts = {id(item): resends.first_of(uow, item.device, item.recipient, resends.message_id_of(item.raw),
+        message_ids = {id(item): resends.message_id_of(item.raw) for item in batch}
+        firsts = {id(item): resends.first_of(uow, item.device, item.recipient, message_ids[id(item)],
                                              item.document.sha256, now) for item in batch}
         # The same message again while its job is under way gets that job's 250 again, no second job.
         again = {id(item): first for item in batch for first, same_message in [firsts[id(item)]]
@@ -96,8 +97,8 @@ def _store(app, batch: list[Submission]) -> list[str]:
                                  "the device sent this message again (it never saw the 250)",
                                  sha256=item.document.sha256, peer=item.peer)
         known = [item for item in batch if item.document.from_address.lower() in users and id(item) not in again]
-        created = create_jobs(uow, [_spec(item, users[item.document.from_address.lower()], linked.get(id(item)))
-                                    for item in known])
+        created = create_jobs(uow, [_spec(item, users[item.document.from_address.lower()], linked.get(id(item)),
+                                          message_ids[id(item)]) for item in known])
     for item, job_id in zip(known, created):  # committed: the log names what the devices are told
         log.info("job_queued", job=job_id, device=item.device, peer=item.peer, sha256=item.document.sha256,
                  size=len(item.document.data), resend_of=linked.get(id(item)))
@@ -116,11 +117,11 @@ def _store(app, batch: list[Submission]) -> list[str]:
     ]
 
 
-def _spec(item: Submission, user, resend_of: str | None) -> dict:
+def _spec(item: Submission, user, resend_of: str | None, message_id: str | None) -> dict:
     return dict(
         _message_fields(item), message=item.raw, document=item.document.data, actor=f"device:{item.device}",
         submitter_id=user.id, submitter_email=user.email, department=user.department,
-        message_id=resends.message_id_of(item.raw), resend_of=resend_of,
+        message_id=message_id, resend_of=resend_of,
     )
 
 

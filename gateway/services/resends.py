@@ -31,11 +31,18 @@ _MESSAGE_ID_LENGTH = Job.__table__.columns["message_id"].type.length
 
 def message_id_of(raw: bytes) -> str | None:
     """The message's Message-ID, or None when it has none the column can hold as it is."""
-    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(_header_block(raw))
     value = str(headers.get("Message-ID") or "").strip()
     if not value or len(value) > _MESSAGE_ID_LENGTH or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         return None
     return value
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The message up to its first empty line: the header parser would otherwise read every line
+    of the attachment after it."""
+    ends = [end for end in (raw.find(b"\n\r\n"), raw.find(b"\n\n")) if end >= 0]
+    return raw[:min(ends) + 1] if ends else raw
 
 
 def first_of(uow: UnitOfWork, device: str, recipient: str, message_id: str | None, sha256: str,

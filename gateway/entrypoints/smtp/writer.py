@@ -145,14 +145,18 @@ def _read_request(sock: socket.socket) -> tuple[dict, bytes] | None:
     return header, _read_exact(sock, header["size"])
 
 
-def _prepare(app, header: dict, raw: bytes) -> Submission | str:
+def _prepare(app, header: dict, raw: bytes, profiles: dict) -> Submission | str:
+    """`profiles`: the sites' PBX profiles read so far for this batch, by site."""
     try:
         document = extract_document(raw, app.message_limits)
     except MessageRefused as exc:
         log.info("message_refused", code=exc.code, reason=exc.english, device=header["device"])
         return reply(exc.code, exc.english, exc.japanese)
-    with app.unit_of_work(read_only=True) as uow:
-        profile = profile_of(uow, header.get("site"), app.profile)
+    site = header.get("site")
+    if site not in profiles:
+        with app.unit_of_work(read_only=True) as uow:
+            profiles[site] = profile_of(uow, site, app.profile)
+    profile = profiles[site]
     request = parse_recipient(header["recipient"], app.config.smtp.domain, profile)
     return Submission(raw=raw, document=document, destination_kind=request.kind, destination_input=request.text,
                       subaddress=request.subaddress, e164=request.e164, mail_from=header["mail_from"],
@@ -202,9 +206,10 @@ def serve_writer(fd: str) -> None:
             batch.append(request)
         replies: dict[int, str] = {}
         submissions: list[tuple[int, Submission]] = []
+        profiles: dict = {}
         for header, raw in batch:
             try:
-                prepared = _prepare(app, header, raw)
+                prepared = _prepare(app, header, raw, profiles)
             except Exception:
                 log.exception("intake_parse_failed", device=header.get("device"))
                 prepared = TEMPORARY_FAILURE
