@@ -17,9 +17,9 @@ from directory.profile import PbxProfile
 STATUSES = ("active", "needs_review", "retired")
 _TRACKED = (
     "slot", "name", "organization", "kind", "e164", "extension", "status", "review_reasons",
-    "source_dial", "last_used", "number_since", "verified_on", "verified_by", "expected_csi",
+    "source_dial", "last_used", "number_since", "verified_on", "verified_by", "expected_csi", "inbox",
 )
-ROUTING = ("e164", "extension", "kind")  # where a fax to the entry goes
+ROUTING = ("e164", "extension", "kind", "inbox")  # where a fax to the entry goes (inbox: its 庁内便)
 INCIDENT_REASON = "incident:"  # review reason of an entry suspended because a fax to it went astray
 
 
@@ -57,7 +57,7 @@ def record_change(uow, entry, actor: str, action: str, before: dict | None, note
 
 
 def needs_second_admin(before: dict | None, after: dict) -> bool:
-    """A new entry, a new number, kind or extension, or an entry becoming usable again."""
+    """A new entry, a new number, kind, extension or inbox, or an entry becoming usable again."""
     if before is None:
         return True
     return any(before[name] != after[name] for name in ROUTING) or before["status"] != after["status"] == "active"
@@ -198,6 +198,8 @@ def change_entry(uow, slot: int, actor: str, profile: PbxProfile, note: str = ""
         )
     if entry.status not in STATUSES:
         raise ChangeRefused(f"status must be one of {STATUSES}")
+    if entry.inbox and entry.kind != "internal":
+        raise ChangeRefused(f"登録番号 {slot} は庁外の宛先です。庁内便の受信箱は庁内（internal）の宛先にだけ設定できます")
     after = snapshot(entry)
     if after != before:
         _refuse_if_held(entry, request)

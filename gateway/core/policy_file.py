@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.core.in_house import InHouse, InHouseError
 from gateway.core.retention import Retention, retention_from_table
 from gateway.core.screening.chain import RULE_NAMES
 from policies.categories import NAMES_JA
@@ -42,6 +43,7 @@ class Policy:
     cover_prepend: str = "never"  # always | never | when_missing: faxgate's own cover sheet as page 1
     retention: Retention = field(default_factory=Retention)  # how long each kind of content is kept
     record_thumbnails: str = "masked"  # masked | none: the page thumbnails in signed records
+    in_house: InHouse = field(default_factory=InHouse)  # 庁内便: what goes to a section's inbox instead of the fax
 
 
 COVER_PREPEND = ("always", "never", "when_missing")
@@ -56,6 +58,7 @@ _SCHEMA = {
     "incidents": {"preliminary_days": int, "reminder_days": int, "ordinance_sensitive": list},
     "coversheet": {"prepend": str},
     "records": {"thumbnails": str},
+    "in_house": {"inbox_for": list, "inbox_always": list, "inbox_remind_hours": (int, float)},
 }
 
 
@@ -122,6 +125,10 @@ def load_policy(path: str | Path | None = None) -> Policy:
     if merged["thumbnails"] not in RECORD_THUMBNAILS:
         raise PolicyError(f"{file}: [records] thumbnails must be one of {', '.join(RECORD_THUMBNAILS)}, "
                           f"not {merged['thumbnails']!r}")
+    try:
+        in_house = InHouse.of(merged["inbox_for"], merged["inbox_always"], merged["inbox_remind_hours"])
+    except InHouseError as exc:
+        raise PolicyError(f"{file}: [in_house] {exc}") from None
     if retention is None:  # not in this file: the shipped defaults
         retention = retention_from_table(defaults.get("retention", {}))
     label = data.get("version", "custom")
@@ -143,4 +150,5 @@ def load_policy(path: str | Path | None = None) -> Policy:
         cover_prepend=merged["prepend"],
         retention=retention,
         record_thumbnails=merged["thumbnails"],
+        in_house=in_house,
     )

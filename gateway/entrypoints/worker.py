@@ -14,8 +14,8 @@ import structlog
 
 from directory.dialplan import in_house_extension, national_digits
 from directory.profile import PbxProfile
-from gateway.services import approver_notices, audit_head, confirm as approvals, jobs, leases, notices, retention
-from gateway.core import confirmation
+from gateway.services import approver_notices, audit_head, confirm as approvals, inbox, jobs, leases, notices, retention
+from gateway.core import confirmation, in_house
 from gateway.storage import directory_lookups
 from gateway.incidents import actions as incident_actions, report_follower
 from gateway.services.jobs import binding_of, given_of, utcnow
@@ -178,7 +178,8 @@ class Worker:
         with self.app.unit_of_work() as uow:
             job = uow.jobs.get(job_id)
             recipient, site, book, document = job.recipient, job.site, job.book, uow.jobs.document_of(job_id)
-            about = dict(job_id=job_id, sender_department=job.department, sender_contact=job.submitter_email)
+            about = dict(job_id=job_id, sender_department=job.department, sender_contact=job.submitter_email,
+                         route=job.route)
         try:
             # Read with the PBX of the job's site, whatever this process's own `[pbx]` says.
             with self.app.unit_of_work(read_only=True) as uow:
@@ -210,6 +211,7 @@ class Worker:
             if subject.entry:
                 job.entry_id, job.entry_version = subject.entry.id, subject.entry.version
             job.pages, job.findings, job.reasons = subject.pages, subject.findings, outcome.reasons
+            job.route = subject.route if subject.entry and subject.entry.inbox else in_house.FAX
             job.extra_approvers = subject.screened.extra_approvers if subject.screened else 0
             job.needs_privacy_officer = bool(subject.screened and subject.screened.needs_privacy_officer)
             job.policy_version = self.app.policy.version
@@ -240,8 +242,12 @@ class Worker:
                 if not jobs.claim(uow, job_id, JobState.APPROVED, JobState.SENDING, ACTOR, lease=self.app.lease()):
                     continue
                 structlog.contextvars.bind_contextvars(job=job_id)
-                request = self._request(uow, uow.jobs.get(job_id))
-            self._deliver(job_id, request)
+                job = uow.jobs.get(job_id)
+                request = None if job.route == in_house.INBOX else self._request(uow, job)
+            if request is None:
+                self._deliver_in_house(job_id)
+            else:
+                self._deliver(job_id, request)
             return True
         return False
 
@@ -269,6 +275,16 @@ class Worker:
         return RelayRequest(job_id=job.id, number=number, dial_string=dial_string,
                             document=uow.jobs.document_of(job.id), filename=job.filename,
                             content_type=job.content_type, sender=job.submitter_email)
+
+    def _deliver_in_house(self, job_id: str) -> None:
+        """庁内便: to the destination section's inbox instead of the fax server."""
+        with self.app.unit_of_work() as uow:
+            job = uow.jobs.get(job_id)
+            if not leases.holds(job, self.app.lease_owner, JobState.SENDING):
+                return  # taken over after our lease ran out
+            department = inbox.deliver(uow, job, self.app.public_url, self.app.notifier)
+            notices.queue(uow, self.app.notifier, approvals.notice_of(uow, job, self.app.policy))
+        log.info("delivered_in_house", job=job_id, department=department)
 
     def _deliver(self, job_id: str, request: RelayRequest) -> None:
         try:
@@ -467,6 +483,7 @@ class Worker:
 
     def send_reminders(self) -> None:
         incident_actions.send_reminders(self.app)
+        inbox.remind(self.app, utcnow())
 
     def purge_expired(self) -> None:
         """Content whose retention period is over (gateway.services.retention)."""

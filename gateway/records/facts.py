@@ -48,6 +48,7 @@ class TransmissionFacts:
     relay_result: str | None = None
     attempts: int = 0
     received_sha256: str | None = None  # the document as submitted, when faxgate prepended its cover sheet
+    route: str = "fax"  # fax | inbox: delivered to an in-house section's inbox (庁内便), never faxed
     thumbnails: tuple[Image.Image, ...] = field(default=(), compare=False)  # square pixels: see thumbnail()
 
 

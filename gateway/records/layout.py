@@ -203,8 +203,12 @@ def record_pdf(facts: TransmissionFacts) -> bytes:
         flow.paragraph("点検の記録はありません。")
 
     flow.heading("送信結果")
-    flow.row("送信試行回数", str(facts.attempts))
-    flow.row("ファクスサーバーの応答", facts.relay_result or "—")
+    if facts.route == "inbox":
+        flow.row("送り方", "庁内便（faxgate の受信箱に配達。ファクスは送っていません）")
+        flow.row("配達先", facts.relay_result or "—")
+    else:
+        flow.row("送信試行回数", str(facts.attempts))
+        flow.row("ファクスサーバーの応答", facts.relay_result or "—")
 
     if facts.thumbnails:
         first = facts.thumbnails[0]

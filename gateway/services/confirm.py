@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from directory.digits import ForeignDigitError, ascii_digits
-from gateway.core import confirmation
+from gateway.core import confirmation, in_house
 from gateway.services import jobs, resends
 from gateway.storage.tables import Job, User
 from gateway.storage.uow import UnitOfWork
@@ -137,7 +137,19 @@ def _job_json(uow: UnitOfWork, job: Job, now=None) -> dict:
                   for r in job.rule_results],
         "attempts": job.attempts,
         "relay_receipt": job.relay_receipt,
+        "route": job.route,  # fax | inbox (庁内便: delivered to the section's inbox, never faxed)
+        "in_house": _in_house_json(uow.inbox.get(job.id)),
     }
+
+
+def _in_house_json(delivery) -> dict | None:
+    """Who of the destination section acknowledged the delivery, and when (for its sender)."""
+    if delivery is None:
+        return None
+    moments = {"delivered_at": delivery.delivered_at, "acknowledged_at": delivery.acknowledged_at,
+               "reminded_at": delivery.reminded_at}
+    return {"department": delivery.department, "acknowledged_by": delivery.acknowledged_by,
+            **{name: moment.isoformat() if moment else None for name, moment in moments.items()}}
 
 
 DESTINATION_CHANGED = "destination_changed"
@@ -278,4 +290,46 @@ def replace_with_masked(uow: UnitOfWork, job: Job, user: User, masked_document: 
         filename=f"masked-{job.filename.rsplit('.', 1)[0]}.pdf", size=len(masked_document),
     )])
     jobs.move(uow, job, JobState.REJECTED, f"user:{user.name}", f"replaced by the auto-masked job {new_id}", masked_job=new_id)
+    return Answer(200, new_id)
+
+
+INBOX_IDENTITY = "in-house delivery of {original} chosen by {user}"
+
+
+def inbox_replacement(uow: UnitOfWork, job: Job) -> str | None:
+    """The id of the in-house delivery that replaced this stopped job, if the submitter chose it."""
+    if job.state != JobState.REJECTED:
+        return None
+    return next((data["inbox_job"] for data in uow.audit.data_of(job.id, "job.rejected") if data.get("inbox_job")), None)
+
+
+def send_by_inbox(uow: UnitOfWork, job: Job, user: User) -> Answer:
+    """The submitter sends a job blocked for personal data to an in-house section by its inbox
+    (庁内便) instead of masking it: a new job of the same pages, routed to the inbox, screened and
+    confirmed like any other; the blocked one is settled as replaced. On success the answer's
+    message is the new job's id."""
+    if user is None or user.id != job.submitter_id:
+        return Answer(403, "庁内便に切り替えられるのは依頼者本人だけです")
+    if job.state != JobState.BLOCKED or not any(r["code"] == "personal_data" for r in job.reasons):
+        return Answer(409, "個人情報のために止めた送信だけを庁内便に切り替えられます")
+    entry = uow.directory.get(job.entry_id) if job.entry_id else None
+    if entry is None or not entry.inbox:
+        return Answer(409, "この宛先は faxgate の庁内便を受け取れません")
+    blob = uow.jobs.blob(job.id)
+    document = blob.submitted_document if blob.submitted_document is not None else blob.document
+    if document is None:  # purged: its retention period is over (gateway.services.retention)
+        return Answer(409, "保存期間を過ぎて文書が削除されたため、庁内便に切り替えられません")
+    [new_id] = jobs.create_jobs(uow, [dict(
+        message=blob.message, document=document, actor=f"user:{user.name}",
+        submitter_id=job.submitter_id, submitter_email=job.submitter_email, department=job.department,
+        identity_source=INBOX_IDENTITY.format(original=job.id, user=user.name), device=job.device,
+        site=job.site, book=job.book, route=in_house.INBOX,
+        client_address=job.client_address, envelope_from=job.envelope_from, recipient=job.recipient,
+        destination_kind=job.destination_kind, destination_input=job.destination_input, subaddress=job.subaddress,
+        e164=job.e164 if job.destination_kind in ("e164", "national") else None,
+        content_sha256=hashlib.sha256(document).hexdigest(), content_type=job.content_type,
+        filename=job.filename, size=len(document),
+    )])
+    jobs.move(uow, job, JobState.REJECTED, f"user:{user.name}", f"replaced by the in-house delivery {new_id}",
+              inbox_job=new_id)
     return Answer(200, new_id)

@@ -29,6 +29,6 @@ def transmission_facts(uow: UnitOfWork, job: Job, thumbnails: Sequence[Image.Ima
         reasons=tuple(job.reasons or ()),
         # Every accepted confirmation is on the job; a refused attempt is only in the audit trail.
         confirmations=tuple(ConfirmationFact(c.user.name, c.role, c.at, c.entered, True) for c in job.confirmations),
-        relay_result=job.relay_receipt, attempts=job.attempts or 0, thumbnails=tuple(thumbnails),
+        relay_result=job.relay_receipt, attempts=job.attempts or 0, thumbnails=tuple(thumbnails), route=job.route,
         received_sha256=jobs.received_sha256(uow, job) if cover_generated else None,
     )

@@ -27,7 +27,7 @@ ADDRESSEE_CODES = frozenset({"addressee_mismatch"})
 # The counters of each month and department, in the order the CSV and the tables show them.
 COUNTERS = ("received", "sent", "blocked", "near_misses", "refused_at_directory", "destination_blocks",
             "confirmations_refused", "wrong_number_entries", "cover_mismatches", "addressee_mismatches",
-            "masked_resends", "incidents")
+            "masked_resends", "in_house_deliveries", "incidents")
 MAX_DAYS = 5 * 366
 # The counters as the report to the council names them.
 LABELS_JA = {
@@ -35,7 +35,8 @@ LABELS_JA = {
     "near_misses": "ヒヤリハット（宛先表で止めた誤った宛先）", "refused_at_directory": "宛先表にない宛先として即時に拒否",
     "destination_blocks": "宛先の理由で止めたファクス", "confirmations_refused": "確認で送信を取りやめたもの",
     "wrong_number_entries": "確認時に誤った番号が入力された回数", "cover_mismatches": "送付状の番号の不一致",
-    "addressee_mismatches": "宛名の不一致", "masked_resends": "黒塗りして送り直したもの", "incidents": "誤送信事案",
+    "addressee_mismatches": "宛名の不一致", "masked_resends": "黒塗りして送り直したもの",
+    "in_house_deliveries": "ファクスに代えて庁内便で届けたもの", "incidents": "誤送信事案",
 }
 
 
@@ -139,7 +140,8 @@ def report(uow, first: dt.date, last: dt.date) -> Report:
         tally, codes = cell(job.created_at, job.department), set(job.reason_codes)
         counts = tally.counts
         counts["received"] += 1
-        counts["sent"] += job.state == "sent"
+        counts["sent"] += job.state == "sent" and job.route != "inbox"
+        counts["in_house_deliveries"] += job.state == "sent" and job.route == "inbox"
         if job.was_blocked:
             counts["blocked"] += 1
             for code in codes:

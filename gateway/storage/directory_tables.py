@@ -65,6 +65,8 @@ class DirectoryEntry(Base):
     name: Mapped[str] = mapped_column(String(200))
     organization: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(16), default="external")
+    # An in-house section with faxgate users: their department, whose inbox takes its 庁内便.
+    inbox: Mapped[str | None] = mapped_column(String(100))
     destination_id: Mapped[int | None] = mapped_column(ForeignKey("directory_destinations.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="needs_review")
     review_reasons: Mapped[list] = mapped_column(JSON, default=list)

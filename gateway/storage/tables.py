@@ -96,6 +96,7 @@ class Job(Base):
     device: Mapped[str] = mapped_column(String(100))
     site: Mapped[str | None] = mapped_column(String(100))  # whose PBX profile reads its dial string
     book: Mapped[str] = mapped_column(String(100), default="")  # the speed-dial book its sd-<slot> is in
+    route: Mapped[str] = mapped_column(String(8), default="fax")  # fax | inbox (庁内便, gateway.core.in_house)
     client_address: Mapped[str] = mapped_column(String(64))
     envelope_from: Mapped[str] = mapped_column(String(254))
     department: Mapped[str] = mapped_column(String(100), default="")

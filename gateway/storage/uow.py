@@ -15,6 +15,7 @@ from gateway.storage.repositories.data_keys import DataKeyRepository
 from gateway.storage.repositories.approver_notices import ApproverNoticeRepository
 from gateway.storage.repositories.audit import AuditRepository
 from gateway.storage.repositories.directory import DirectoryRepository
+from gateway.storage.repositories.inbox import InboxRepository
 from gateway.storage.repositories.incidents import IncidentRepository
 from gateway.storage.repositories.jobs import JobRepository
 from gateway.storage.repositories.notices import NoticeRepository
@@ -71,6 +72,7 @@ class UnitOfWork:
         self.notices = NoticeRepository(session)
         self.statistics = StatisticsRepository(session)
         self.approver_notices = ApproverNoticeRepository(session)
+        self.inbox = InboxRepository(session)
 
     def in_book(self, book: str) -> "BookScope":
         """This unit of work with its directory looking slots up in `book` (a device's own)."""

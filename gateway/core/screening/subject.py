@@ -28,6 +28,7 @@ class EntryView:
     verified_on: dt.date | None
     version: int
     pending_change: int | None = None  # a directory change waiting for a second administrator
+    inbox: str | None = None  # the in-house section (department) whose faxgate inbox takes its 庁内便
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Subject:
     screened: object | None = None  # policies.screen.ScreenResult
     cover_check: object | None = None  # gateway.core.coversheet.CoverCheck of the submitted first page
     cover_generated: bool = False  # faxgate's cover sheet is page 1 of document_bytes
+    route: str = "fax"  # fax | inbox: asked for by the submitter, then decided by personal_data (gateway.core.in_house)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from gateway.core import access
 from gateway.services import confirm as approvals
 from gateway.entrypoints.http.directory import directory_router
+from gateway.entrypoints.http.inbox import inbox_router
 from gateway.entrypoints.http.incidents import incident_router
 from gateway.entrypoints.http.stats import stats_router
 from gateway.entrypoints.http.uploads import upload_router
@@ -121,7 +122,18 @@ def create_api(app) -> FastAPI:
             return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
         return {"id": job_id, "state": JobState.REJECTED, "masked_job": answer.message_ja}
 
+    @api.post("/api/jobs/{job_id}/inbox")
+    def send_by_inbox(job_id: str, user_id: int = Depends(session_user)):
+        """Replace a job blocked for personal data with its in-house delivery (a new job)."""
+        with app.unit_of_work() as uow:
+            user = uow.users.get(user_id)
+            answer = approvals.send_by_inbox(uow, load(uow, job_id, user), user)
+        if answer.status != 200:
+            return JSONResponse({"detail": answer.message_ja}, status_code=answer.status)
+        return {"id": job_id, "state": JobState.REJECTED, "inbox_job": answer.message_ja}
+
     api.include_router(incident_router(app, session_user, _may_see))
+    api.include_router(inbox_router(app, session_user))
     api.include_router(directory_router(app, session_user))
     api.include_router(upload_router(app, session_user))
     api.include_router(stats_router(app, session_user))

@@ -43,6 +43,7 @@ class Viewer:
     pending: int  # confirmations waiting for this person, shown in the header
     privacy_officer: bool = False
     not_sent: int = 0  # their own faxes not sent that they have not seen yet, shown in the header
+    inbox_waiting: int = 0  # in-house deliveries to their section nobody has acknowledged yet
 
     @property
     def person(self) -> Person:
@@ -127,9 +128,10 @@ class Web:
             if viewer:
                 pending = len(queues.waiting_for(uow, viewer.person, now, self.app.policy))
                 not_sent = sum(row.unseen for row in queues.not_sent_for(uow, viewer.user_id, viewer.name))
+                inbox_waiting = uow.inbox.unacknowledged(viewer.department) if viewer.department else 0
         if viewer is None:  # raised outside the unit of work, so the expired session's removal is kept
             raise LoginRequired()
-        return replace(viewer, pending=pending, not_sent=not_sent)
+        return replace(viewer, pending=pending, not_sent=not_sent, inbox_waiting=inbox_waiting)
 
     def poster(self) -> Callable[..., Viewer]:
         """Dependency of every form post: the signed-in person, and the form's CSRF token must

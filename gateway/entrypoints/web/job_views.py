@@ -71,6 +71,11 @@ class JobShown:
     masked_as: str | None = None  # the auto-masked job that replaced this stopped one
     resend_of: str | None = None  # the job a device's resend after a crash repeats (services.resends)
     resends_received: int = 0  # copies of this job a device sent again while it was under way
+    route: str = "fax"  # fax | inbox (庁内便)
+    inbox: str | None = None  # the destination section whose faxgate inbox takes 庁内便, if it has one
+    delivery: object | None = None  # gateway.storage.inbox_tables.InboxDelivery once delivered in-house
+    may_send_by_inbox: bool = False  # stopped for personal data, and the destination has an inbox
+    inbox_as: str | None = None  # the in-house delivery that replaced this stopped job
 
     @property
     def screened(self) -> bool:
@@ -142,4 +147,8 @@ def detail(uow: UnitOfWork, job: Job, person: Person, now: dt.datetime, policy) 
         mine=job.submitter_id == person.user_id,
         masked_from=approvals.masked_original(job), masked_as=approvals.masked_replacement(uow, job),
         resend_of=job.resend_of, resends_received=resends.copies_received(uow, job.id),
+        route=job.route, inbox=entry.inbox if entry else None, delivery=uow.inbox.get(job.id),
+        may_send_by_inbox=bool(entry and entry.inbox) and access.may_send_masked(
+            person, job.state, job.submitter_id, job.reasons or [], job.findings or []),
+        inbox_as=approvals.inbox_replacement(uow, job),
     )

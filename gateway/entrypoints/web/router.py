@@ -8,6 +8,7 @@ from gateway.entrypoints.web.core import Web
 from gateway.entrypoints.web.routes_admin import add_admin_routes
 from gateway.entrypoints.web.routes_auth import add_auth_routes
 from gateway.entrypoints.web.routes_directory import add_directory_routes
+from gateway.entrypoints.web.routes_inbox import add_inbox_routes
 from gateway.entrypoints.web.routes_incidents import add_incident_routes
 from gateway.entrypoints.web.routes_jobs import add_job_routes
 from gateway.entrypoints.web.routes_send import add_send_routes
@@ -22,6 +23,7 @@ def web_router(app) -> APIRouter:
     add_auth_routes(router, web)
     add_job_routes(router, web)
     add_send_routes(router, web)
+    add_inbox_routes(router, web)
     add_stats_routes(router, web)
     add_directory_routes(router, web)
     add_site_routes(router, web)

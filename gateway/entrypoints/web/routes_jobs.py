@@ -27,10 +27,12 @@ ANSWER_HEADLINES = {
     422: N_("The number you entered does not match the destination. Check it against the document and the request."),
 }
 REJECT_HEADLINE = N_("The fax could not be rejected.")
+INBOX_HEADLINE = N_("The fax could not be switched to in-house delivery.")
 MASKED_HEADLINE = N_("The masked version could not be sent.")
 NOTICES = {
     "confirmed": N_("Your confirmation was recorded. The fax now waits for an approver."),
     "masked": N_("The masked version is a new fax in place of the stopped one. It is checked again; then you and an approver confirm it."),
+    "inbox": N_("The in-house delivery is a new fax in place of the stopped one. It is checked again; then you and an approver confirm it."),
     "approved": N_("Confirmed by the submitter and an approver: the fax will be sent."),
     "rejected": N_("The fax was rejected and will not be sent."),
     "uploaded": N_("Your fax was taken. It is checked now; then you and an approver confirm its destination."),
@@ -190,6 +192,15 @@ def add_job_routes(router: APIRouter, web: Web) -> None:
             return web.redirect(f"/jobs/{answer.message_ja}?notice=masked")
         return show(request, viewer, job_id, "job.html", status=answer.status, notice=None,
                     error={"headline": MASKED_HEADLINE, "detail": answer.message_ja})
+
+    @router.post("/jobs/{job_id}/inbox")
+    def send_by_inbox(request: Request, job_id: str, viewer: Viewer = Depends(poster)):
+        with app.unit_of_work() as uow:
+            answer = approvals.send_by_inbox(uow, visible_job(uow, job_id, viewer), uow.users.get(viewer.user_id))
+        if answer.status == 200:
+            return web.redirect(f"/jobs/{answer.message_ja}?notice=inbox")
+        return show(request, viewer, job_id, "job.html", status=answer.status, notice=None,
+                    error={"headline": INBOX_HEADLINE, "detail": answer.message_ja})
 
     @router.post("/jobs/{job_id}/reject")
     def reject(request: Request, job_id: str, reason: str = Form(""), viewer: Viewer = Depends(poster)):

@@ -28,6 +28,7 @@ COUNTER_LABELS = {
     "cover_mismatches": N_("Cover sheet number mismatches"),
     "addressee_mismatches": N_("Addressee mismatches"),
     "masked_resends": N_("Masked resends"),
+    "in_house_deliveries": N_("In-house deliveries instead of fax"),
     "incidents": N_("Incidents"),
 }
 MONTH_COLUMNS = ("received", "sent", "blocked", "near_misses", "confirmations_refused", "incidents")

@@ -14,7 +14,7 @@ from gateway.storage.repositories import Repository
 VIEW_COLUMNS = (DirectoryEntry.id, DirectoryEntry.slot, DirectoryEntry.name, DirectoryEntry.organization,
                 DirectoryEntry.kind, DirectoryEntry.status, Destination.e164, Destination.extension,
                 DirectoryEntry.last_used, DirectoryEntry.verified_on, DirectoryEntry.version,
-                DirectoryEntry.pending_change_id)
+                DirectoryEntry.pending_change_id, DirectoryEntry.inbox)
 
 
 def _with_destinations(*columns):

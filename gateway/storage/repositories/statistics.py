@@ -24,6 +24,7 @@ class JobFacts:
     wrong_numbers: int  # numbers re-entered at confirmation that were not the destination
     rejected_by_person: bool  # rejected, not replaced by its masked version
     incidents: int
+    route: str  # fax | inbox
 
 
 class StatisticsRepository:
@@ -44,7 +45,7 @@ class StatisticsRepository:
     def jobs(self, start: dt.datetime, end: dt.datetime) -> list[JobFacts]:
         """The jobs received in [start, end), with what their audit events and incidents say."""
         rows = list(self._session.execute(
-            select(Job.id, Job.created_at, Job.department, Job.state, Job.reasons, Job.identity_source)
+            select(Job.id, Job.created_at, Job.department, Job.state, Job.reasons, Job.identity_source, Job.route)
             .where(Job.created_at >= start, Job.created_at < end)))
         if not rows:
             return []
@@ -60,7 +61,7 @@ class StatisticsRepository:
                 blocked.add(subject)
             elif action == "job.confirm_attempt" and data.get("status") == 422:
                 wrong[subject] = wrong.get(subject, 0) + 1
-            elif action == "job.rejected" and data.get("masked_job"):
+            elif action == "job.rejected" and (data.get("masked_job") or data.get("inbox_job")):  # replaced, not refused
                 masked.add(subject)
         incidents = dict(self._session.execute(
             select(Incident.job_id, func.count(Incident.id)).where(Incident.job_id.in_(in_period),
@@ -69,5 +70,5 @@ class StatisticsRepository:
         return [JobFacts(row.id, row.created_at, row.department or "", row.state,
                          tuple(r.get("code", "") for r in row.reasons or []), row.identity_source or "",
                          row.id in blocked, wrong.get(row.id, 0), row.state == "rejected" and row.id not in masked,
-                         incidents.get(row.id, 0))
+                         incidents.get(row.id, 0), row.route)
                 for row in rows]

@@ -72,6 +72,7 @@ def _entry_json(entry, dial) -> dict:
         "verified_on": entry.verified_on.isoformat() if entry.verified_on else None,
         "verified_by": entry.verified_by,
         "expected_csi": entry.expected_csi,
+        "inbox": entry.inbox,
         "pending_change": entry.pending_change_id,
         "version": entry.version,
     }
@@ -99,7 +100,7 @@ def show_command(ctx, slot, as_json, device) -> None:
         return
     for key in ("slot", "name", "organization", "kind", "e164", "extension", "dial_string", "status",
                 "review_reasons", "source_dial", "last_used", "verified_on", "verified_by", "expected_csi",
-                "pending_change"):
+                "inbox", "pending_change"):
         click.echo(f"{key}: {data[key]}")
     click.echo("履歴 (history):")
     for change in data["history"]:
@@ -153,16 +154,19 @@ def _book_text(book) -> str:
 @click.option("--extension", default=None)
 @click.option("--last-used", "last_used", default=None, help="YYYY-MM-DD")
 @click.option("--csi", "expected_csi", default=None, help="相手機が名乗る受信機ID（CSI）。送信後に照合します")
+@click.option("--inbox", default=None,
+              help="庁内の課で faxgate を使う場合、その部署名（庁内便の受信箱）。空文字で解除")
 @click.option("--note", default="", help="変更理由")
 @BY_ADMIN
 @DEVICE_OPTION
 @config_option
 @click.pass_context
-def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, expected_csi, note, admin,
+def set_command(ctx, slot, dial, name, organization, kind, extension, last_used, expected_csi, inbox, note, admin,
                 device) -> None:
-    """登録を修正する（番号・種別・内線の変更は別の管理者の承認待ち。番号を変えると使用・確認の記録は消えます）."""
+    """登録を修正する（番号・種別・内線・庁内便の変更は別の管理者の承認待ち。番号を変えると使用・確認の記録は消えます）."""
     _change(ctx, slot, admin, note, device=device, dial=dial, name=name, organization=organization, kind=kind,
-            extension=extension, last_used=date_option(last_used, "--last-used"), expected_csi=expected_csi)
+            extension=extension, last_used=date_option(last_used, "--last-used"), expected_csi=expected_csi,
+            inbox=inbox if inbox is None else inbox.strip())
 
 
 @directory_group.command("verify")
