@@ -124,6 +124,10 @@ def _change(ctx, slot: int, admin: str, note: str = "", origin: str = "set", dev
             actor = admin_actor(uow, admin)
             book = device_book(uow, app, device)
             scope = uow.in_book(book.book)
+            section = changes.get("inbox")
+            if section and not any(u.active and u.department == section for u in uow.users.everyone()):
+                raise ChangeRefused(f"部署「{section}」の faxgate 利用者がいません。庁内便の受信箱には、"
+                                    "その課の職員が faxgate に登録されている部署名を指定してください")
             held_before = get_entry(scope, slot).pending_change_id
             entry = change_entry(scope, slot, actor, book.profile, note=note, origin=origin, **changes)
             if entry.pending_change_id != held_before:
