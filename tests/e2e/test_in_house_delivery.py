@@ -19,12 +19,14 @@ from gateway.entrypoints.worker import Worker
 from gateway.services.users import add_user, new_token
 from gateway.storage.inbox_tables import InboxDelivery
 from gateway.storage.tables import AuditEvent, Job, User
+from tests.e2e.test_gateway_e2e import _faxgate_records_verify
 from tests.support import docgen
+from tests.support.records import text_of
 from tests.support.harness import (DOMAIN, api, change_approved, confirm_by_api, db_session, fax_message, queued_id,
                                    submit, wait_state)
 from tests.support.web_support import PERSONAL_PAGES, _password_hash, csrf_token, signed_in
 
-pytestmark = pytest.mark.world(people="web")
+pytestmark = pytest.mark.world(people="web", privacy_officers=("tanaka",))
 SECTION = "国保課"  # slot 4 of harness.seed's directory: in-house, extension 1234
 NO_AUTOMATIC_INBOX = 'version = "offer-only"\n[in_house]\ninbox_for = []\n'
 
@@ -52,7 +54,7 @@ def _events(app, job_id: str, prefix: str) -> list[tuple[str, str, dict]]:
         return [(actor, action, data or {}) for actor, action, data in rows]
 
 
-def test_personal_data_to_an_in_house_section_goes_to_its_inbox_never_by_fax(world):
+def test_personal_data_to_an_in_house_section_goes_to_its_inbox_never_by_fax(world, tmp_path):
     app, gateway, tokens, fax, mail = world
     member = _section_with_inbox(world)
     job_id = _submit_personal_data(world)
@@ -115,6 +117,16 @@ def test_personal_data_to_an_in_house_section_goes_to_its_inbox_never_by_fax(wor
         (f"user:{member}", "inbox.viewed"), (f"user:{member}", "inbox.downloaded"),
         (f"user:{member}", "inbox.downloaded"), (f"user:{member}", "inbox.acknowledged")]
     assert all(data["sha256"] == approved_sha256 for _, action, data in trail if action == "inbox.downloaded")
+
+    deadline = time.monotonic() + 30
+    while (record := sato.get(f"/api/jobs/{job_id}/record.pdf")).status_code == 404:
+        assert time.monotonic() < deadline, "no signed record within 30 s"
+        time.sleep(0.3)
+    assert "庁内便" in text_of(record.content) and SECTION in text_of(record.content)
+    (tmp_path / "record.pdf").write_bytes(record.content)
+    assert _faxgate_records_verify(app, tmp_path / "record.pdf", tmp_path).returncode == 0
+    stats = api(gateway, tokens["tanaka"]).get("/api/stats").json()
+    assert (stats["in_house_deliveries"], stats["sent"]) == (1, 0), "delivered in-house, not a fax sent"
 
 
 def test_a_delivery_nobody_acknowledges_is_reminded_to_the_section_once(world):
