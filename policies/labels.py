@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 # Identifying data: the value after these labels identifies a person.
 PERSONAL_LABELS: dict[str, tuple[str, ...]] = {
     "name": (
@@ -126,16 +128,11 @@ def misread_label(cell: str) -> bool:
     letters = "".join(_JAPANESE.findall(cell))
     if len(letters) < 3 or len(cell.replace(" ", "")) - len(letters) > 1:
         return False  # one stray Latin letter or mark at most (the edge of a box read as E or l)
-    return any(abs(len(label) - len(letters)) <= 1 and _edits(letters, label) <= len(label) // 2
-               for label in _FUZZY_LABELS)
+    return any(abs(len(label) - len(letters)) <= 1 and _near(letters, label) for label in _FUZZY_LABELS)
 
 
-def _edits(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions)."""
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
+def _near(letters: str, label: str) -> bool:
+    """At most half the label's characters inserted, deleted or replaced (Levenshtein)."""
+    most = len(label) // 2
+    return Levenshtein.distance(letters, label, score_cutoff=most) <= most
+
