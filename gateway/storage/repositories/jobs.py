@@ -73,10 +73,10 @@ class JobRepository(Repository):
             .execution_options(synchronize_session=False))
         return result.rowcount
 
-    def expired_leases(self, states: Iterable[str], now: dt.datetime) -> list[tuple[str, str]]:
-        """(id, state) of the jobs in `states` whose lease ran out (or that never had one)."""
+    def expired_leases(self, states: Iterable[str], now: dt.datetime) -> list[tuple[str, str, str]]:
+        """(id, state, route) of the jobs in `states` whose lease ran out (or that never had one)."""
         return list(self._session.execute(
-            select(Job.id, Job.state).where(Job.state.in_(tuple(states)), _lease_expired(now))).all())
+            select(Job.id, Job.state, Job.route).where(Job.state.in_(tuple(states)), _lease_expired(now))).all())
 
     def take_over(self, job_id: str, from_state: str, to_state: str, now: dt.datetime) -> bool:
         """Move a job whose lease ran out; a conditional UPDATE, so a holder that renewed in the
