@@ -51,9 +51,12 @@ def _darker_of_neighbours(image: Image.Image, step: tuple[int, int]) -> Image.Im
     dx, dy = step
     if width <= dx or height <= dy:
         return image.copy()
-    before, after = image.copy(), image.copy()
-    before.paste(image.crop((0, 0, width - dx, height - dy)), (dx, dy))  # the pixel left of (above) each
-    after.paste(image.crop((dx, dy, width, height)), (0, 0))  # the pixel right of (below) each
+    # offset() wraps around: the row or column that wrapped gets the edge's own pixels back.
+    before = ImageChops.offset(image, dx, dy)  # the pixel left of (above) each
+    before.paste(image.crop((0, 0, dx or width, dy or height)), (0, 0))
+    after = ImageChops.offset(image, -dx, -dy)  # the pixel right of (below) each
+    after.paste(image.crop((width - dx if dx else 0, height - dy if dy else 0, width, height)),
+                (width - dx if dx else 0, height - dy if dy else 0))
     return ImageChops.darker(image, ImageChops.darker(before, after))
 
 

@@ -27,6 +27,8 @@ import time
 import unicodedata
 from dataclasses import dataclass, replace
 
+from PIL import Image
+
 from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE, hide_middle
 from policies.image_reading import read_image
 from policies.ink import bilevel, dark_fraction, looks_like_placeholders
@@ -285,8 +287,9 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
             needs_ocr = True
         else:
             layout = lay_out(glyphs, TEXT_LAYER_SPACE_GAP, vertical=written_vertically(glyphs))
-            findings, text_layer = _text_layer_findings(page, layout, settings)
-            needs_ocr = unaccounted_ink(page.image, page.text_image) > UNCOVERED_INK_PIXELS
+            bw = bilevel(page.image)  # once: hidden characters and the ink check both read it
+            findings, text_layer = _text_layer_findings(page, layout, settings, bw)
+            needs_ocr = unaccounted_ink(page.image, page.text_image, bw) > UNCOVERED_INK_PIXELS
     if not needs_ocr:
         return findings, None, PageReading(page.number, text_layer, "text", True, text_layer)
     remaining = deadline - time.monotonic()
@@ -340,10 +343,10 @@ def _line_high(box: tuple[int, int, int, int], dpi: tuple[int, int]) -> tuple[fl
     return (left, top - grow, right, bottom + grow)
 
 
-def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings) -> tuple[list[Finding], str]:
-    """Recognize what the recipient sees: hidden characters read as ■. Values found only in
-    the full text layer are reported as masked. Also returns the visible text."""
-    bw = bilevel(page.image)
+def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings,
+                         bw: Image.Image) -> tuple[list[Finding], str]:
+    """Recognize what the recipient sees (`bw`: the page bilevel): hidden characters read as ■.
+    Values found only in the full text layer are reported as masked. Also returns the visible text."""
     hidden = {i: HIDDEN for i, box in enumerate(layout.boxes)
               if box is not None and not layout.text[i].isspace() and _hidden(bw, box, layout.text[i])}
     visible = layout.with_chars_replaced(hidden) if hidden else layout

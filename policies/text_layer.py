@@ -29,16 +29,17 @@ def garbled(text: str) -> bool:
     return bad / len(letters) > GARBLED_SHARE
 
 
-def unaccounted_ink(image: Image.Image, text_image: Image.Image | None) -> int:
+def unaccounted_ink(image: Image.Image, text_image: Image.Image | None, bw: Image.Image | None = None) -> int:
     """Black pixels on the page that its text objects did not draw (`text_image`, the page
     rendered from them alone: policies.documents.render_pdf), leaving out ruled lines and solid areas. Ink
     inside a character's box counts as much as ink beside it: an image laid over the text
-    layer shows what the text layer does not say."""
-    bw = bilevel(image)
-    residue = bw.copy()
-    if text_image is not None:
+    layer shows what the text layer does not say. `bw`: the page bilevel, when already made."""
+    bw = bilevel(image) if bw is None else bw
+    if text_image is None:
+        residue = bw.copy()
+    else:
         drawn = darkest_around(text_image.convert("L"))  # anti-aliased edges: a 3×3 tolerance
-        residue = ImageChops.lighter(residue, ImageChops.invert(drawn))
+        residue = ImageChops.lighter(bw, ImageChops.invert(drawn))
     residue.paste(255, mask=rules_mask(bw))
     residue.paste(255, mask=solid_mask(image))
     return residue.histogram()[0]
