@@ -278,19 +278,25 @@ def replace_with_masked(uow: UnitOfWork, job: Job, user: User, masked_document: 
     refusal = _masked_refusal(job, user)  # again: the job may have changed while it was masked
     if refusal:
         return refusal
-    blob = uow.jobs.blob(job.id)
-    [new_id] = jobs.create_jobs(uow, [dict(
-        message=blob.message, document=masked_document, actor=f"user:{user.name}",
+    [new_id] = jobs.create_jobs(uow, [_replacement(
+        uow, job, user, masked_document, MASKED_IDENTITY, content_type="application/pdf",
+        filename=f"masked-{job.filename.rsplit('.', 1)[0]}.pdf")])
+    jobs.move(uow, job, JobState.REJECTED, f"user:{user.name}", f"replaced by the auto-masked job {new_id}", masked_job=new_id)
+    return Answer(200, new_id)
+
+
+def _replacement(uow: UnitOfWork, job: Job, user: User, document: bytes, identity: str, **fields) -> dict:
+    """The new job the submitter chose in place of a stopped one: the same message, device, site,
+    book and destination as asked for, with `document`; `fields`: what differs besides."""
+    return dict(
+        message=uow.jobs.blob(job.id).message, document=document, actor=f"user:{user.name}",
         submitter_id=job.submitter_id, submitter_email=job.submitter_email, department=job.department,
-        identity_source=MASKED_IDENTITY.format(original=job.id, user=user.name), device=job.device,
+        identity_source=identity.format(original=job.id, user=user.name), device=job.device,
+        site=job.site, book=job.book,
         client_address=job.client_address, envelope_from=job.envelope_from, recipient=job.recipient,
         destination_kind=job.destination_kind, destination_input=job.destination_input, subaddress=job.subaddress,
         e164=job.e164 if job.destination_kind in ("e164", "national") else None,
-        content_sha256=hashlib.sha256(masked_document).hexdigest(), content_type="application/pdf",
-        filename=f"masked-{job.filename.rsplit('.', 1)[0]}.pdf", size=len(masked_document),
-    )])
-    jobs.move(uow, job, JobState.REJECTED, f"user:{user.name}", f"replaced by the auto-masked job {new_id}", masked_job=new_id)
-    return Answer(200, new_id)
+        content_sha256=hashlib.sha256(document).hexdigest(), size=len(document), **fields)
 
 
 INBOX_IDENTITY = "in-house delivery of {original} chosen by {user}"
@@ -319,17 +325,8 @@ def send_by_inbox(uow: UnitOfWork, job: Job, user: User) -> Answer:
     document = blob.submitted_document if blob.submitted_document is not None else blob.document
     if document is None:  # purged: its retention period is over (gateway.services.retention)
         return Answer(409, "保存期間を過ぎて文書が削除されたため、庁内便に切り替えられません")
-    [new_id] = jobs.create_jobs(uow, [dict(
-        message=blob.message, document=document, actor=f"user:{user.name}",
-        submitter_id=job.submitter_id, submitter_email=job.submitter_email, department=job.department,
-        identity_source=INBOX_IDENTITY.format(original=job.id, user=user.name), device=job.device,
-        site=job.site, book=job.book, route=in_house.INBOX,
-        client_address=job.client_address, envelope_from=job.envelope_from, recipient=job.recipient,
-        destination_kind=job.destination_kind, destination_input=job.destination_input, subaddress=job.subaddress,
-        e164=job.e164 if job.destination_kind in ("e164", "national") else None,
-        content_sha256=hashlib.sha256(document).hexdigest(), content_type=job.content_type,
-        filename=job.filename, size=len(document),
-    )])
+    [new_id] = jobs.create_jobs(uow, [_replacement(uow, job, user, document, INBOX_IDENTITY, route=in_house.INBOX,
+                                                   content_type=job.content_type, filename=job.filename)])
     jobs.move(uow, job, JobState.REJECTED, f"user:{user.name}", f"replaced by the in-house delivery {new_id}",
               inbox_job=new_id)
     return Answer(200, new_id)

@@ -5,27 +5,13 @@ entry or a department with nobody in faxgate cannot have one."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
+from tests.e2e.test_directory_changes import faxgate  # noqa: F401  (a fixture: the CLI on the world's database)
 from tests.support.harness import CHECKER, MAKER, api
-from tests.support.paths import REPO
 
 pytestmark = pytest.mark.world(admins=(MAKER, CHECKER))
-
-
-@pytest.fixture
-def faxgate(tmp_path):
-    config = tmp_path / "cli.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/faxgate.db"\n', encoding="utf-8")
-
-    def faxgate(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "gateway", "--config", str(config), *args],
-                              capture_output=True, text=True, timeout=60, cwd=REPO)
-
-    return faxgate
 
 
 def _entry(faxgate, slot: int) -> dict:

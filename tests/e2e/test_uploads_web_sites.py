@@ -21,7 +21,8 @@ CLEAN = [[(20, 20, "送付のご案内", 16), (20, 40, "会議資料を送付し
 HEADER = "slot,name,organization,fax,last_used,kind,extension,verified_on\n"
 
 
-def test_the_upload_page_asks_which_mfd_and_searches_its_book_only(tmp_path, fax, mail):
+def city_of_two_sites(tmp_path, fax, mail):
+    """The app with a second site, tama, whose MFD has a book of its own holding slot 7."""
     app, _ = make_app(tmp_path, fax, mail, people="web")
     today = dt.date.today().isoformat()
     with app.unit_of_work() as uow:
@@ -29,6 +30,11 @@ def test_the_upload_page_asks_which_mfd_and_searches_its_book_only(tmp_path, fax
         uow.users.add_device(name="mfd-tama", addresses=["10.1.0.1/32"], site="tama", book="mfd-tama")
         import_approved(uow.in_book("mfd-tama"), app, (
             HEADER + f"7,町田保健所,東京都,9-722-1234,{today},external,,{today}\n").encode(), "generic", profile=TAMA)
+    return app
+
+
+def test_the_upload_page_asks_which_mfd_and_searches_its_book_only(tmp_path, fax, mail):
+    app = city_of_two_sites(tmp_path, fax, mail)
     with BackgroundGateway(app) as gateway:
         sato = signed_in(gateway.http_port, "sato")
         unchosen = sato.get("/send", params={"q": "町田"}).text

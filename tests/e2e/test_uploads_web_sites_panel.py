@@ -5,26 +5,14 @@ tests/artifacts/."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from directory.sites import Site
 from gateway.entrypoints.serve import BackgroundGateway
-from gateway.services.sites import add_site
-from tests.e2e.test_uploads_web_sites import HEADER, TAMA
+from tests.e2e.test_uploads_web_sites import city_of_two_sites
 from tests.e2e.test_web_panel import SCREENS, measure
 from tests.support.browser import person
-from tests.support.harness import import_approved
-from tests.support.world import make_app
 
 
 def test_the_mfd_choice_fits_the_panel_and_the_desktop(chromium, tmp_path, fax, mail):
-    app, _ = make_app(tmp_path, fax, mail, people="web")
-    today = dt.date.today().isoformat()
-    with app.unit_of_work() as uow:
-        add_site(uow, Site("tama", TAMA), app.profile, "test")
-        uow.users.add_device(name="mfd-tama", addresses=["10.1.0.1/32"], site="tama", book="mfd-tama")
-        import_approved(uow.in_book("mfd-tama"), app, (
-            HEADER + f"7,町田保健所,東京都,9-722-1234,{today},external,,{today}\n").encode(), "generic", profile=TAMA)
+    app = city_of_two_sites(tmp_path, fax, mail)
     figures, broken = {}, []
     with BackgroundGateway(app) as gateway:
         for screen in ("800x480", "1280x800"):
