@@ -134,6 +134,8 @@ def _assign(entry, candidate: Candidate) -> None:
         # carry over, nor does anything the device file reports from before the change.
         entry.last_used, entry.verified_on, entry.verified_by = None, None, None
         entry.number_since = dt.date.today()
+    if number_changed or entry.kind != candidate.kind:
+        entry.inbox = None  # another destination: the old section's inbox does not take its faxes
     entry.name = candidate.name
     entry.organization = candidate.organization or entry.organization or ""
     entry.kind = candidate.kind
@@ -188,6 +190,8 @@ def change_entry(uow, slot: int, actor: str, profile: PbxProfile, note: str = ""
     for name, value in changes.items():
         if value is not None:
             setattr(entry, name, value)
+    if changes.get("inbox") is None and any(before[name] != getattr(entry, name) for name in ("e164", "extension", "kind")):
+        entry.inbox = None  # another destination: the old section's inbox does not take its faxes
     if any(before[name] != getattr(entry, name) for name in ("e164", "extension")):
         entry.last_used, entry.number_since = None, dt.date.today()
         if "verified_on" not in changes or changes["verified_on"] is None:

@@ -17,6 +17,9 @@ SUBJECTS = {
     JobState.SENT: "【faxgate】送信しました",
     JobState.FAILED: "【faxgate】送信できませんでした",
     JobState.EXPIRED: "【faxgate】確認の期限が過ぎたため送信しません",
+    # 庁内便 (gateway.services.inbox): delivered to a section's inbox, never faxed
+    "delivered_in_house": "【faxgate】庁内便で届けました",
+    "in_house_failed": "【faxgate】庁内便で届けられませんでした",
 }
 
 
@@ -40,6 +43,12 @@ class Notifier:
             lines.append("点検を通りました。次の画面で宛先番号を再入力して確認してください（報告第371号の誤送信防止）。")
         elif kind == JobState.SENT:
             lines.append("ファクスサーバーが受け付けました。")
+        elif kind == "delivered_in_house":
+            lines.append("ファクスは送らず、庁内便で宛先の課の faxgate の受信箱に届けました。"
+                         "誰がいつ受け取ったかは次の画面に表示されます。")
+        elif kind == "in_house_failed":
+            lines.append("庁内便で届けられませんでした。ファクスも送っていません。管理者に連絡してください。")
+            lines.extend(f"・{r['message_ja']}" for r in reasons)
         elif kind == JobState.EXPIRED:
             lines.append("宛先の確認がそろわないまま期限が過ぎたため、このファクスは送信されていません。"
                          "必要なら送り直してください。")

@@ -108,7 +108,11 @@ class Worker:
                      self.app.check_cover,
                      prepend_cover=lambda subject: outgoing_document(subject, self.app.config.coversheet,
                                                                      self.app.page_limits),
-                     check_addressee=self.app.check_addressee)
+                     check_addressee=self.app.check_addressee, inbox_staffed=self._inbox_staffed)
+
+    def _inbox_staffed(self, department: str) -> bool:
+        with self.app.unit_of_work(read_only=True) as uow:
+            return inbox.staffed(uow, department)
 
     def _settings(self):
         """The screening settings with the directory's destinations, which are where faxes are meant
@@ -242,12 +246,13 @@ class Worker:
                 if not jobs.claim(uow, job_id, JobState.APPROVED, JobState.SENDING, ACTOR, lease=self.app.lease()):
                     continue
                 structlog.contextvars.bind_contextvars(job=job_id)
-                job = uow.jobs.get(job_id)
-                request = None if job.route == in_house.INBOX else self._request(uow, job)
-            if request is None:
-                self._deliver_in_house(job_id)
-            else:
-                self._deliver(job_id, request)
+                job = uow.jobs.get(job_id, fresh=True)
+                if job.route == in_house.INBOX:  # 庁内便: no phone line, so delivered in the claim's own transaction
+                    state = inbox.deliver(uow, job, self.app.public_url, self.app.notifier)
+                    log.info("delivered_in_house", job=job_id, state=state)
+                    return True
+                request = self._request(uow, job)
+            self._deliver(job_id, request)
             return True
         return False
 
@@ -275,16 +280,6 @@ class Worker:
         return RelayRequest(job_id=job.id, number=number, dial_string=dial_string,
                             document=uow.jobs.document_of(job.id), filename=job.filename,
                             content_type=job.content_type, sender=job.submitter_email)
-
-    def _deliver_in_house(self, job_id: str) -> None:
-        """庁内便: to the destination section's inbox instead of the fax server."""
-        with self.app.unit_of_work() as uow:
-            job = uow.jobs.get(job_id)
-            if not leases.holds(job, self.app.lease_owner, JobState.SENDING):
-                return  # taken over after our lease ran out
-            department = inbox.deliver(uow, job, self.app.public_url, self.app.notifier)
-            notices.queue(uow, self.app.notifier, approvals.notice_of(uow, job, self.app.policy))
-        log.info("delivered_in_house", job=job_id, department=department)
 
     def _deliver(self, job_id: str, request: RelayRequest) -> None:
         try:

@@ -255,7 +255,7 @@ def statistics_report_pdf(figures: dict, labels: dict[str, str], reasons: dict[s
     totals, then per month and per department, then the stops by reason. `figures` is
     gateway.services.statistics.Report.as_json() with its "totals"; `labels` and `reasons` name its
     counters and block codes in Japanese."""
-    columns = ("received", "sent", "blocked", "near_misses", "confirmations_refused", "incidents")
+    columns = ("received", "sent", "in_house_deliveries", "blocked", "near_misses", "confirmations_refused", "incidents")
     flow = Flow()
     flow.title("ファクス誤送信防止の実施状況報告書",
                "faxgate が集計し電子署名した報告書です（報告第371号 再発防止策の実施状況）。")
@@ -265,7 +265,7 @@ def statistics_report_pdf(figures: dict, labels: dict[str, str], reasons: dict[s
         flow.row("作成", office)
     flow.heading("期間の合計")
     flow.table([("項目", 90), ("件数", 0)], [[labels[name], str(figures["totals"][name])] for name in labels])
-    head = [("", 30)] + [(labels[name], 25) for name in columns[:-1]] + [(labels[columns[-1]], 0)]
+    head = [("", 26)] + [(labels[name], 22) for name in columns[:-1]] + [(labels[columns[-1]], 0)]
     flow.heading("月別")
     flow.table(head, [[month] + [str(tally[name]) for name in columns] for month, tally in figures["by_month"].items()])
     flow.heading("所属別")

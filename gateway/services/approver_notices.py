@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from gateway.core import access
+from gateway.core import access, in_house
 from gateway.core.office_time import in_office_time, office_clock
 from gateway.core.states import JobState
 from gateway.services.confirm import person_of
@@ -79,8 +79,9 @@ def digest_of_the_day(now: dt.datetime, hour: int) -> str | None:
 
 def _about(job, expires: dt.datetime) -> list[str]:
     submitter = job.submitter.name if job.submitter else job.submitter_email
+    route = ["送り方: 庁内便（ファクスは送らず、宛先の課の faxgate の受信箱に届けます）"] if job.route == in_house.INBOX else []
     return [f"送信番号: {job.id}", f"依頼者: {submitter}（{job.department}）", f"ページ数: {job.pages or '-'}",
-            f"確認の期限: {office_clock(expires)}（日本時間）"]
+            *route, f"確認の期限: {office_clock(expires)}（日本時間）"]
 
 
 def _link(base_url: str, job) -> str:

@@ -70,6 +70,8 @@ def notice_of(uow: UnitOfWork, job: Job, policy) -> tuple:
         name = "宛先表にない宛先" if entry is None else "　".join(p for p in (entry.organization, entry.name) if p)
         destination = f"{name}（番号は表示しません。確認では文書か依頼の番号を入力してください）"
         reasons = _hidden(job.reasons or [], number_hider(uow, job))
+    if job.route == in_house.INBOX:
+        destination += "（庁内便: ファクスは送らず、宛先の課の faxgate の受信箱に届けます）"
     return job.state, job.submitter_email, job.id, destination, reasons
 
 

@@ -98,4 +98,5 @@ def _where(state: dict | None) -> dict | None:
     if state is None:
         return None
     return {"e164": state["e164"], "number": display_number(state["e164"]), "extension": state["extension"],
-            "kind": state["kind"], "status": state["status"], "verified_on": state["verified_on"]}
+            "kind": state["kind"], "status": state["status"], "verified_on": state["verified_on"],
+            "inbox": state.get("inbox")}  # 庁内便: the section whose inbox takes it (older snapshots have none)

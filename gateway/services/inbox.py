@@ -18,7 +18,8 @@ from gateway.services.jobs import utcnow
 from gateway.storage.uow import UnitOfWork
 
 ACTOR = "worker"
-DELIVERED, REMINDER = "inbox_delivered", "inbox_reminder"
+DELIVERED, REMINDER = "inbox_delivered", "inbox_reminder"  # the section's mails
+IN_HOUSE_SENT, IN_HOUSE_FAILED = "delivered_in_house", "in_house_failed"  # the sender's (gateway.adapters.notices)
 
 
 class NotForYou(LookupError):
@@ -45,21 +46,43 @@ class Item:
 
 
 def deliver(uow: UnitOfWork, job, base_url: str, notifier) -> str:
-    """Put the job (claimed for sending) in its destination section's inbox: it is then sent, by
-    in-house delivery. The section's staff are told by mail where mail is configured (no number:
-    there is none to dial). Returns the department."""
+    """Put the job (claimed for sending, in this unit of work) in its destination section's
+    inbox: it is then sent, by in-house delivery, and the section's staff are told by mail where
+    mail is configured (no number: there is none to dial). Returns the job's new state. Fails
+    closed: an entry changed since it was confirmed sends the job back to be checked again
+    (approved: the worker screens it again or asks for new confirmations); a section with
+    nobody in faxgate to open it fails the job, and its sender is told."""
     entry = uow.directory.get(job.entry_id)
-    department = entry.inbox
+    department = entry.inbox if entry else None
+    if (entry is None or entry.version != job.entry_version or entry.status != "active"
+            or entry.pending_change_id or not department):
+        jobs.move(uow, job, JobState.APPROVED, ACTOR, "the directory entry changed after confirmation: checked again")
+        return JobState.APPROVED
+    if not staffed(uow, department):
+        job.reasons = [{"rule": "in_house", "code": "inbox_unstaffed", "action": "fail",
+                        "message_ja": f"庁内便の宛先「{department}」には faxgate の利用者がいないため、届けられません",
+                        "message_en": f"nobody of {department} uses faxgate: the in-house delivery has no recipient"}]
+        jobs.move(uow, job, JobState.FAILED, ACTOR, f"nobody of {department} uses faxgate", route=INBOX)
+        notices.queue(uow, notifier, (IN_HOUSE_FAILED, job.submitter_email, job.id, department, job.reasons))
+        return JobState.FAILED
     uow.inbox.add(job.id, department)
     job.sent_at, job.relay_receipt = utcnow(), f"庁内便: {department}"
     jobs.move(uow, job, JobState.SENT, ACTOR, f"delivered to the in-house inbox of {department}",
               route=INBOX, department=department, sha256=job.content_sha256)
     uow.directory.mark_used(job.entry_id, dt.date.today())
     _tell_section(uow, notifier, job, department, DELIVERED, base_url)
-    return department
+    notices.queue(uow, notifier, (IN_HOUSE_SENT, job.submitter_email, job.id, department, []))
+    return JobState.SENT
+
+
+def staffed(uow: UnitOfWork, department: str) -> bool:
+    """Whether someone active in faxgate belongs to `department` (could open its inbox)."""
+    return bool(department) and any(u.active and u.department == department for u in uow.users.everyone())
 
 
 def _tell_section(uow: UnitOfWork, notifier, job, department: str, kind: str, base_url: str) -> None:
+    if not department:
+        return
     staff = [u.email for u in uow.users.everyone() if u.active and u.department == department and u.email]
     sender = job.submitter.name if job.submitter else job.submitter_email
     first = ("{d}あてに庁内便が届きました。" if kind == DELIVERED
@@ -86,15 +109,17 @@ def _item(delivery, job) -> Item:
 
 def _theirs(uow: UnitOfWork, user, job_id: str):
     delivery = uow.inbox.get(job_id)
-    if delivery is None or user is None or not user.active or user.department != delivery.department:
+    if (delivery is None or user is None or not user.active or not delivery.department
+            or user.department != delivery.department):
         raise NotForYou(job_id)
     return delivery, uow.jobs.get(job_id)
 
 
-def look(uow: UnitOfWork, user, job_id: str) -> Item:
-    """The delivery for a member of its section, not recorded (its page images, once `view`
-    recorded the look)."""
-    return _item(*_theirs(uow, user, job_id))
+def view_page(uow: UnitOfWork, user, job_id: str, page: int) -> Item:
+    """The delivery for a member of its section, whose page `page` they are shown (in the trail)."""
+    delivery, job = _theirs(uow, user, job_id)
+    uow.audit.append(f"user:{user.name}", "inbox.page_viewed", job_id, "", department=delivery.department, page=page)
+    return _item(delivery, job)
 
 
 def view(uow: UnitOfWork, user, job_id: str) -> Item:

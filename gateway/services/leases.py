@@ -11,7 +11,6 @@ import secrets
 import socket
 from dataclasses import dataclass
 
-from gateway.core.in_house import INBOX
 from gateway.core.states import JobState, check_transition
 from gateway.storage.uow import UnitOfWork
 
@@ -49,17 +48,14 @@ _TAKEN_OVER = {
                        "its sender stopped mid-send (lease expired): the fax server may have it; a person must check"),
     JobState.SCREENING: (JobState.RECEIVED, "its screening stopped (lease expired); screening again"),
 }
-# An in-house delivery (庁内便) never touches a phone line and is written in the transaction that
-# ends its send: one still sending was not delivered, and is delivered again.
-_IN_HOUSE_TAKEN_OVER = (JobState.APPROVED, "its in-house delivery stopped (lease expired); delivering again")
 
 
 def take_over_expired(uow: UnitOfWork, actor: str) -> list[tuple[str, str]]:
     """Move every job whose lease ran out; returns (job id, new state) of those moved."""
     now = dt.datetime.now(dt.timezone.utc)
     moved = []
-    for job_id, state, route in uow.jobs.expired_leases(LEASED_STATES, now):
-        to_state, reason = _IN_HOUSE_TAKEN_OVER if (state, route) == (JobState.SENDING, INBOX) else _TAKEN_OVER[state]
+    for job_id, state in uow.jobs.expired_leases(LEASED_STATES, now):
+        to_state, reason = _TAKEN_OVER[state]
         check_transition(state, to_state)
         if uow.jobs.take_over(job_id, state, to_state, now):
             uow.audit.append(actor, f"job.{to_state}", job_id, reason, previous=state)

@@ -76,3 +76,6 @@ class Tools:
     # printed on the page when it is an organisation other than the entry's, else None
     check_addressee: Callable[..., str | None] | None = None
     prepend_cover: Callable[[Subject], bytes] | None = None  # gateway.services.cover_prepend.outgoing_document, bound
+    # Whether a department has someone in faxgate to open its inbox (gateway.services.inbox.staffed);
+    # without it no job goes by 庁内便 (fail closed: nobody would receive it).
+    inbox_staffed: Callable[[str], bool] | None = None

@@ -49,7 +49,8 @@ def inbox_router(app, session_user) -> APIRouter:
         if data is None:
             raise HTTPException(410, "保存期間を過ぎて文書は削除されました (purged at the end of its retention)")
         return Response(data, media_type=item.content_type, headers={
-            "Cache-Control": "no-store", "Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.filename)}"})
+            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.filename)}"})
 
     @router.post("/api/inbox/{job_id}/acknowledge")
     def acknowledge(job_id: str, user_id: int = Depends(session_user)):

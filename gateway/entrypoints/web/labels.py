@@ -22,6 +22,9 @@ STATES = {
     JobState.EXPIRED: N_("Expired"),
     JobState.DELIVERY_UNKNOWN: N_("Delivery unknown: check with the fax server"),
 }
+# The submitter's mail notices: one per state, and the in-house delivery's own two.
+NOTICE_KINDS = {**STATES, "delivered_in_house": N_("Delivered in-house"),
+                "in_house_failed": N_("Could not be delivered in-house")}
 
 ROLES = {
     "staff": N_("Staff"),

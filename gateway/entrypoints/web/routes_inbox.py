@@ -47,11 +47,7 @@ def add_inbox_routes(router: APIRouter, web: Web) -> None:
 
     @router.get("/inbox/{job_id}/pages/{page}.png")
     def page_image(job_id: str, page: int, viewer: Viewer = Depends(web.viewer)):
-        with app.unit_of_work(read_only=True) as uow:
-            try:
-                item = inbox.look(uow, uow.users.get(viewer.user_id), job_id)
-            except inbox.NotForYou:
-                raise Refusal(viewer, NOT_YOURS, 404) from None
+        item = opened(viewer, job_id, lambda uow, user, job: inbox.view_page(uow, user, job, page))
         try:
             pngs = web.previews.of_job(app.unit_of_work, job_id, item.sha256, [], False)
         except (DocumentUnreadable, PagesGone):

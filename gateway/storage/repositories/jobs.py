@@ -34,8 +34,9 @@ def unstorable_field(fields: dict) -> tuple[str, int | None] | None:
 
 
 class JobRepository(Repository):
-    def get(self, job_id: str) -> Job | None:
-        return self._session.get(Job, job_id)
+    def get(self, job_id: str, fresh: bool = False) -> Job | None:
+        """`fresh`: read again, after a claim (a conditional UPDATE) in this unit of work moved it."""
+        return self._session.get(Job, job_id, populate_existing=fresh)
 
     def insert(self, job_rows: list[dict], blob_rows: list[dict]) -> None:
         """Many received jobs with one statement per table (the intake's group commit); each
@@ -73,10 +74,10 @@ class JobRepository(Repository):
             .execution_options(synchronize_session=False))
         return result.rowcount
 
-    def expired_leases(self, states: Iterable[str], now: dt.datetime) -> list[tuple[str, str, str]]:
-        """(id, state, route) of the jobs in `states` whose lease ran out (or that never had one)."""
+    def expired_leases(self, states: Iterable[str], now: dt.datetime) -> list[tuple[str, str]]:
+        """(id, state) of the jobs in `states` whose lease ran out (or that never had one)."""
         return list(self._session.execute(
-            select(Job.id, Job.state, Job.route).where(Job.state.in_(tuple(states)), _lease_expired(now))).all())
+            select(Job.id, Job.state).where(Job.state.in_(tuple(states)), _lease_expired(now))).all())
 
     def take_over(self, job_id: str, from_state: str, to_state: str, now: dt.datetime) -> bool:
         """Move a job whose lease ran out; a conditional UPDATE, so a holder that renewed in the

@@ -25,6 +25,8 @@ def check(subject, tools) -> Hit | Note | None:
     subject.screened = tools.screen(subject.document)
     subject.findings = [finding.to_json() for finding in subject.screened.findings]
     inbox = subject.entry.inbox if subject.entry else None
+    if inbox and not (tools.inbox_staffed and tools.inbox_staffed(inbox)):
+        inbox = None  # nobody there to open it: the fax's rules apply
     subject.route = in_house.route(inbox, subject.route, tools.policy.in_house, subject.screened.verdict,
                                    (finding.category for finding in subject.screened.findings))
     if subject.route == in_house.INBOX:

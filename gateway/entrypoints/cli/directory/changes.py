@@ -41,7 +41,8 @@ def changes_command(ctx, include_decided, as_json) -> None:
 
 
 def _where_text(where: dict) -> str:
-    return f"{where['number'] or where['extension'] or '番号なし'} ({where['kind']}, {STATUS_JA[where['status']]})"
+    inbox = f", 庁内便 {where['inbox']}" if where.get("inbox") else ""
+    return f"{where['number'] or where['extension'] or '番号なし'} ({where['kind']}, {STATUS_JA[where['status']]}{inbox})"
 
 
 def _settle(ctx, change_id: int, admin: str, approve: bool, note: str) -> None:
