@@ -492,7 +492,7 @@ class Worker:
         (extra threads beside one full loop: a thread waits while its document's parser process
         runs, so one thread leaves CPUs idle). When idle, wait `idle_seconds` or until `wake`
         (set by the intake of the same process once a job is stored). Call `recover` first."""
-        next_expiry = next_recovery = 0.0
+        next_expiry = 0.0
         steps = (self.screen_one,) if screen_only else (self.screen_one, self.relay_one, self.record_one,
                                                         self.deliver_notice, self.checkpoint_if_due, self.follow_reports,
                                                         self.tell_approvers)
@@ -512,10 +512,6 @@ class Worker:
                 for task in periodic:
                     self._isolated(task)
                 next_expiry = time.monotonic() + 60
-            if not screen_only and time.monotonic() > next_recovery:
-                # Another process's jobs once its lease ran out (it died): soon after, not at our start only.
-                self._isolated(self.recover)
-                next_recovery = time.monotonic() + self.app.config.worker.lease_seconds / 2
             if not busy:
                 wake.wait(idle_seconds)
                 wake.clear()  # before looking again: a job stored after this is seen or wakes us
@@ -530,15 +526,21 @@ class Worker:
         return problem is not None
 
     def keep_leases(self, stop: threading.Event) -> None:
-        """The heartbeat, in a thread of its own (a send can block a worker loop for minutes):
-        every third of the lease, this process's jobs are held for a whole lease more."""
-        every = self.app.config.worker.lease_seconds / 3
-        while not stop.wait(every):
+        """The heartbeat, in a thread of its own (a send can block every worker loop of the
+        process for minutes): every third of the lease, this process's jobs are held for a whole
+        lease more; every half lease or so, another process's jobs whose lease ran out (it died)
+        are taken over, soon after, not at our start only."""
+        lease = self.app.config.worker.lease_seconds
+        next_recovery = time.monotonic() + lease / 2
+        while not stop.wait(lease / 3):
             try:
                 with self.app.unit_of_work() as uow:
                     leases.renew(uow, self.app.lease())
             except Exception:  # the database away: try again; the leases run out if it stays away
                 log.exception("lease_renewal_failed")
+            if time.monotonic() >= next_recovery:
+                self._isolated(self.recover)
+                next_recovery = time.monotonic() + lease / 2
 
     @staticmethod
     def _isolated(step) -> bool:
