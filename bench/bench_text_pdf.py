@@ -17,7 +17,6 @@ import argparse
 import io
 import os
 import re
-import resource
 import statistics
 import sys
 from pathlib import Path
@@ -33,6 +32,7 @@ from reportlab.pdfgen import canvas  # noqa: E402
 
 from policies.screen import screen_document  # noqa: E402
 from tests.support.corpus import SETTINGS  # noqa: E402
+from cpu_time import cpu_seconds as cpu  # noqa: E402
 
 FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 
@@ -94,22 +94,6 @@ def bare(data: bytes) -> int:
             found += sum(1 for _ in pattern.finditer(text))
         found += sum(1 for _ in phonenumbers.PhoneNumberMatcher(text, "JP"))
     return found
-
-
-def cpu() -> float:
-    """CPU seconds of this process and its children: finished ones (rusage), and living ones
-    with the children they reaped (/proc, clock ticks): the sandbox's zygote and its forks."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    living = 0
-    for task in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{task}/children") as f:
-            for pid in f.read().split():
-                try:
-                    with open(f"/proc/{pid}/stat") as stat:
-                        living += sum(int(t) for t in stat.read().rsplit(")", 1)[1].split()[11:15])
-                except FileNotFoundError:
-                    pass
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + living / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

@@ -145,7 +145,7 @@ def start(entry: str, argument: str, limits: sandbox.ChildLimits, stdin, stderr,
         message, fds = child.receive(max(0.0, deadline - time.monotonic()))
         if message is None or "pid" not in message or len(fds) != 1:
             raise ChildProcessError("the sandbox's fork server died before forking the parser process")
-        child.pid, child.pidfd = message["pid"], fds[0]
+        child.pidfd = fds[0]
         return child
     except BaseException:
         child.release()
@@ -159,7 +159,7 @@ class _Child:
 
     def __init__(self, reply: socket.socket, stdout):
         self.reply, self.stdout = reply, stdout
-        self.pid = self.pidfd = self.returncode = None
+        self.pidfd = self.returncode = None
 
     def receive(self, timeout: float | None) -> tuple[dict | None, list[int]]:
         """The zygote's next reply (None: it died), or subprocess.TimeoutExpired."""
