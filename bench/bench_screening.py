@@ -115,7 +115,8 @@ def main() -> None:
           f"(held {everything['pass:hold']})")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: this process {own:.0f} MiB; largest child (parser or tesseract) {children:.0f} MiB")
+    # the sandbox's forked parsers are the zygote's children: FAXGATE_SANDBOX=fresh counts them here
+    print(f"peak RSS: this process {own:.0f} MiB; largest finished child (tesseract, fresh parser) {children:.0f} MiB")
     print(f"total {time.perf_counter() - started:.0f} s")
     if wrong:
         print("\nnot as labelled:")
