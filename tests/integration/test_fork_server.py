@@ -178,6 +178,16 @@ def test_a_child_keeps_only_its_three_streams():
     assert found["1"].startswith("pipe:")
 
 
+def test_the_zygote_holds_no_document_while_its_child_works_on_one():
+    zygote = _zygote()
+    with pytest.raises(DocumentUnreadable):
+        with sandbox.run(f"{ENTRIES}:nap", {}, b"personal data", PageLimits(timeout_seconds=1)) as frames:
+            next(frames)  # the child is running
+            held = [os.readlink(f"/proc/{zygote}/fd/{fd}") for fd in os.listdir(f"/proc/{zygote}/fd") if int(fd) > 2]
+            next(frames)
+    assert held and not [target for target in held if target.startswith(("memfd:", "pipe:"))], held
+
+
 def test_a_forked_process_starts_its_own_zygote():
     zygote = _zygote()
     read_end, write_end = os.pipe()
