@@ -141,6 +141,18 @@ def test_a_zygote_killed_between_documents_is_replaced_on_the_next():
     assert not os.path.exists(f"/proc/{zygote}")  # and the dead one was reaped
 
 
+def test_a_zygote_that_cannot_be_started_fails_the_document_closed(monkeypatch, tmp_path):
+    zygote = _zygote()
+    os.kill(zygote, signal.SIGKILL)
+    assert _dead(zygote)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    with pytest.raises(DocumentUnreadable) as caught:
+        load_document(docgen.text_pdf([[(20, 20, "山田太郎", 10)]]))
+    assert caught.value.code == "crashed" and "could not start" in caught.value.detail
+    monkeypatch.undo()
+    assert _run("echo", data=b"after")["O"] == b"after"
+
+
 def test_a_child_whose_zygote_dies_under_it_is_still_killed_at_its_deadline():
     zygote = _zygote()
     started = time.monotonic()
