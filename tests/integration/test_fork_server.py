@@ -171,7 +171,7 @@ def test_documents_from_several_threads_each_get_their_own_result():
     results, threads = {}, []
     for number in range(4):
         def work(number=number):
-            results[number] = _run("echo", {"sleep": 0.3}, f"document {number}".encode() * 1000)["O"]
+            results[number] = _run("echo", {"sleep": 0.5}, f"document {number}".encode() * 1000)["O"]
 
         threads.append(threading.Thread(target=work))
     started = time.monotonic()
@@ -180,7 +180,7 @@ def test_documents_from_several_threads_each_get_their_own_result():
     for thread in threads:
         thread.join(10)
     assert results == {number: f"document {number}".encode() * 1000 for number in range(4)}
-    assert time.monotonic() - started < 1.0  # side by side, not one after the other
+    assert time.monotonic() - started < 1.5  # side by side: one after the other takes 2 s
 
 
 def test_a_child_keeps_only_its_three_streams():
