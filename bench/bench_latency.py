@@ -179,7 +179,7 @@ def main() -> None:
           f"at most one second's worth of jobs behind)")
     per_job = 1000 / max(1, len(timings))
     print(f"gateway CPU per job: {cpu.seconds['gateway'] * per_job:.0f} ms (serve process {parts['own'] * per_job:.0f}, "
-          f"document parser processes {parts['finished children'] * per_job:.0f}, "
+          f"document parser processes {(parts['finished children'] + parts['fork server']) * per_job:.0f}, "
           f"intake writer {parts['living descendants'] * per_job:.0f}); {cpu.summary()}")
 
 

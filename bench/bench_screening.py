@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from policies.screen import load_for_screening, screen_document  # noqa: E402
 from tests.support.corpus import MEDIA, SETTINGS, Corpus  # noqa: E402
 from tests.support.corpus_scans import kind_of  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 
 FINE_MEDIA = ("text_pdf", "scanned_pdf", "tiff_fine")
 
@@ -62,10 +63,10 @@ def main() -> None:
     verdicts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     wrong = []
     for item in corpus.samples:
-        cpu = _cpu_seconds()
+        cpu = cpu_seconds()
         result = screen_document(item.data, item.settings)
         page_seconds[item.medium].extend([result.seconds / result.pages] * result.pages)
-        page_cpu[item.medium].extend([(_cpu_seconds() - cpu) / result.pages] * result.pages)
+        page_cpu[item.medium].extend([(cpu_seconds() - cpu) / result.pages] * result.pages)
         verdicts[item.medium][f"{item.expected}:{result.verdict}"] += 1
         kinds[_kind(item)][f"{item.expected}:{result.verdict}"] += 1
         if _has_image_pages(item):
@@ -114,7 +115,8 @@ def main() -> None:
           f"(held {everything['pass:hold']})")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: this process {own:.0f} MiB; largest child (parser or tesseract) {children:.0f} MiB")
+    # the sandbox's forked parsers are the zygote's children: FAXGATE_SANDBOX=fresh counts them here
+    print(f"peak RSS: this process {own:.0f} MiB; largest finished child (tesseract, fresh parser) {children:.0f} MiB")
     print(f"total {time.perf_counter() - started:.0f} s")
     if wrong:
         print("\nnot as labelled:")
@@ -140,11 +142,11 @@ def _bare_tesseract(item) -> list[float]:
     for page in load_for_screening(item.data, item.settings).pages:
         buffer = io.BytesIO()
         page.image.save(buffer, format="PPM")  # as screening sends it: no PNG to decode
-        before = _cpu_seconds()
+        before = cpu_seconds()
         subprocess.run(["tesseract", "stdin", "stdout", "--dpi", str(page.dpi[0]), "-l", "jpn", "--psm", "6", "tsv"],
                        input=buffer.getvalue(), capture_output=True, check=True,
                        env=dict(os.environ, OMP_THREAD_LIMIT="1"))
-        seconds.append(_cpu_seconds() - before)
+        seconds.append(cpu_seconds() - before)
     return seconds
 
 
@@ -154,13 +156,6 @@ def _anchor(seconds: list[float]) -> str:
 
 def _ratio(ours: list[float], anchor: list[float]) -> str:
     return f"{sum(ours) / sum(anchor):.2f}" if anchor and sum(anchor) else "—"
-
-
-def _cpu_seconds() -> float:
-    """CPU time of this process and its finished children (parser, tesseract): unlike the wall
-    clock, not stretched by other work sharing the core."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _share(part: int, whole: int) -> str:

@@ -161,30 +161,36 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def tree_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds (user + system) of a process tree, from /proc, in three parts: the process
-    itself, its finished children (a serve process's document parsers) and its living
+    """CPU seconds (user + system) of a process tree, from /proc, in four parts: the process
+    itself, its finished children (tesseract, parsers in fresh interpreters), its document
+    sandbox's zygote with the parser children it forked and reaped, and its other living
     descendants with what they reaped (its intake writer)."""
     tick = os.sysconf("SC_CLK_TCK")
     children: dict[int, list[int]] = {}
     times: dict[int, tuple[float, float]] = {}
+    zygotes = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if b"policies.documents.fork_server" in f.read():
+                    zygotes.add(int(entry))
         except OSError:
             continue
         # after the command: state, ppid, …; utime, stime, cutime, cstime are fields 14–17 of stat
         children.setdefault(int(fields[1]), []).append(int(entry))
         times[int(entry)] = ((int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick)
     own, finished = times.get(pid, (0.0, 0.0))
-    descendants, todo = 0.0, list(children.get(pid, []))
+    parts = {"own": own, "finished children": finished, "fork server": 0.0, "living descendants": 0.0}
+    todo = [(child, "fork server" if child in zygotes else "living descendants") for child in children.get(pid, [])]
     while todo:
-        current = todo.pop()
-        descendants += sum(times.get(current, (0.0, 0.0)))
-        todo.extend(children.get(current, []))
-    return {"own": own, "finished children": finished, "living descendants": descendants}
+        current, part = todo.pop()
+        parts[part] += sum(times.get(current, (0.0, 0.0)))
+        todo.extend((child, part) for child in children.get(current, []))
+    return parts
 
 
 def tree_cpu_seconds(pid: int) -> float:

@@ -1,7 +1,7 @@
 """Untrusted fax documents (PDF, TIFF) loaded safely, as pages the way the fax will carry them.
 
-`load_document` parses in the document sandbox (policies.documents.sandbox: a fresh
-interpreter under resource limits and a wall-clock timeout). The child renders every page at
+`load_document` parses in the document sandbox (policies.documents.sandbox: a child process
+under resource limits and a wall-clock timeout). The child renders every page at
 fax resolution (fine 204×196 dpi, standard 204×98) as an 8-bit grey image, and for PDFs
 extracts the text layer with a box per character in page-image pixels; the parent never
 parses anything itself and checks every page against the limits before using it.
@@ -30,7 +30,8 @@ def load_document(data: bytes, limits: PageLimits = PageLimits(), resolution: st
     """Parse `data` (PDF or TIFF) in a separate, limited process; return its pages at fax
     resolution ('fine' 204×196 dpi or 'standard' 204×98). Raises DocumentUnreadable.
 
-    Blocking (start-up ~60 ms, then a few ms per page): from asyncio code run it in a thread
+    Blocking (a few ms to fork the sandbox's child, then a few ms per page; a process's first
+    document also starts the sandbox's zygote, ~0.1-0.2 s): from asyncio code run it in a thread
     (`asyncio.to_thread`). Safe to call from several threads at once."""
     return _load(data, limits, resolution)
 

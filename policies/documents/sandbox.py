@@ -1,12 +1,18 @@
-"""The document sandbox: work on untrusted bytes in a fresh, resource-limited interpreter.
+"""The document sandbox: work on untrusted bytes in a resource-limited child process.
 
-Every Python child faxgate starts for untrusted input starts through `spawn`: the intake writer
-(submitted mail, long-lived, on a socket) and, through `run`, page loading and cover-sheet
-prepending (one document each); tesseract, a binary, is limited by policies.ocr itself. The
-child is a fresh interpreter (`python -s -c`), not a multiprocessing child: it needs nothing
-from the parent's state and never re-imports the parent's __main__. It imports its entry
-function, applies its resource limits (address space, CPU time, no core files) before
-touching any data, then calls the entry.
+Every Python process faxgate starts for untrusted input starts through `spawn`: the intake
+writer (submitted mail, long-lived, on a socket) and the fork server's zygote; tesseract, a
+binary, is limited by policies.ocr itself. The process is a fresh interpreter (`python -s
+-c`), not a multiprocessing child: it needs nothing from the parent's state and never
+re-imports the parent's __main__. It imports its entry function, applies its resource limits
+(address space, CPU time, no core files) before touching any data, then calls the entry.
+
+`run` (page loading, cover-sheet prepending, upload parsing: one document each) has its child
+forked by the zygote of policies.documents.fork_server, a fresh interpreter started once per
+gateway process with the parsers imported, so a document does not pay an interpreter's
+start-up. The forked child keeps only its three streams, applies the same limits and then
+calls its entry, as a spawned one does. FAXGATE_SANDBOX=fresh (or a platform without fork and
+pidfds) spawns a fresh interpreter per document instead.
 
 A `run` child reads its document from stdin (an anonymous file, so the parent never blocks
 writing) and writes length-prefixed frames to stdout: JSON headers and raw bytes, never
@@ -78,10 +84,11 @@ def run(entry: str, header: dict, data: bytes, limits: PageLimits, max_frame: in
         stdin.flush()
         stdin.seek(0)
         try:
-            process = spawn(entry, json.dumps(header), ChildLimits.for_document(limits),
-                            stdin=stdin, stdout=subprocess.PIPE, stderr=stderr)
+            process = _start(entry, json.dumps(header), ChildLimits.for_document(limits), stdin, stderr, deadline)
         except OSError as exc:
             raise DocumentUnreadable("crashed", f"could not start the parser process: {exc}") from exc
+        except subprocess.TimeoutExpired:
+            raise DocumentUnreadable("timeout", "wall-clock limit", seconds=f"{limits.timeout_seconds:g}") from None
         try:
             yield _frames(process, limits, deadline, max_frame)
         except DocumentUnreadable as exc:
@@ -102,6 +109,15 @@ def run(entry: str, header: dict, data: bytes, limits: PageLimits, max_frame: in
             process.stdout.close()
 
 
+def _start(entry: str, argument: str, limits: ChildLimits, stdin, stderr, deadline: float):
+    """The child of a `run`: forked by the zygote, or a fresh interpreter (FAXGATE_SANDBOX=fresh)."""
+    from policies.documents import fork_server  # here: it imports this module
+
+    if fork_server.AVAILABLE and os.environ.get("FAXGATE_SANDBOX") != "fresh":
+        return fork_server.start(entry, argument, limits, stdin, stderr, deadline)
+    return spawn(entry, argument, limits, stdin=stdin, stdout=subprocess.PIPE, stderr=stderr)
+
+
 def _scratch(name: str):
     """An anonymous file for the child's stdin/stderr: in memory where Linux allows (the
     document holds personal data; it should not reach a disk), else an unlinked temp file."""
@@ -113,7 +129,7 @@ def _scratch(name: str):
     return tempfile.TemporaryFile()
 
 
-def _frames(process: subprocess.Popen, limits: PageLimits, deadline: float,
+def _frames(process, limits: PageLimits, deadline: float,
             max_frame: int | None) -> Iterator[tuple[bytes, bytearray]]:
     """The child's frames until its error frame or its end (both raise), within the deadline."""
     fd = process.stdout.fileno()
@@ -166,16 +182,18 @@ def _read_exact(process, fd: int, size: int, limits: PageLimits, deadline: float
     return buffer
 
 
-def _timeout(process: subprocess.Popen, limits: PageLimits):
+def _timeout(process, limits: PageLimits):
     process.kill()
     raise DocumentUnreadable("timeout", "wall-clock limit", seconds=f"{limits.timeout_seconds:g}")
 
 
-def _died(process: subprocess.Popen, limits: PageLimits, deadline: float):
+def _died(process, limits: PageLimits, deadline: float):
     try:
         exitcode = process.wait(max(0.1, min(5.0, deadline - time.monotonic())))
     except subprocess.TimeoutExpired:
         _timeout(process, limits)
+    if exitcode is None:
+        raise DocumentUnreadable("crashed", "the sandbox's fork server died with the parser process")
     if exitcode < 0:
         if -exitcode == getattr(signal, "SIGXCPU", None):
             raise DocumentUnreadable("timeout", "CPU time limit", seconds=f"{limits.timeout_seconds:g}")

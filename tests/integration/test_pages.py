@@ -18,7 +18,7 @@ from policies.documents.load import load_document
 from policies.documents.model import DocumentUnreadable, PageLimits, TextChar
 from policies.documents.sniff import pdf_is_encrypted, sniff
 from tests.support import docgen
-from tests.support.processes import live_children
+from tests.support.processes import live_parsers
 
 
 if docgen.font_path() is None:
@@ -92,8 +92,8 @@ def ink(image) -> int:
 
 
 def _our_children() -> list[int]:
-    """PIDs of this process's living children that are parser processes."""
-    return live_children(b"_child_entry")
+    """PIDs of this process's living parser processes."""
+    return live_parsers()
 
 
 # --- PDFs with a text layer ------------------------------------------------------------------

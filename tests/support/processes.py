@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 
-def live_children(marker: bytes) -> list[int]:
-    """PIDs of this process's living (not zombie) children whose command line holds `marker`."""
+def _processes() -> list[tuple[int, str, str, bytes]]:
+    """(pid, parent pid, state, command line) of every process."""
     found = []
-    me = str(os.getpid())
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -19,6 +18,21 @@ def live_children(marker: bytes) -> list[int]:
                 cmdline = f.read()
         except OSError:
             continue
-        if fields[1] == me and fields[0] != "Z" and marker in cmdline:
-            found.append(int(entry))
+        found.append((int(entry), fields[1], fields[0], cmdline))
     return found
+
+
+def live_children(marker: bytes) -> list[int]:
+    """PIDs of this process's living (not zombie) children whose command line holds `marker`."""
+    me = str(os.getpid())
+    return [pid for pid, parent, state, cmdline in _processes() if parent == me and state != "Z" and marker in cmdline]
+
+
+def live_parsers() -> list[int]:
+    """PIDs of this process's living document parsers: fresh interpreters it started, and the
+    children its fork server's zygote forked (they carry the zygote's command line)."""
+    processes = _processes()
+    me = str(os.getpid())
+    zygotes = {str(pid) for pid, parent, _, cmdline in processes if parent == me and b"fork_server" in cmdline}
+    return [pid for pid, parent, state, cmdline in processes
+            if state != "Z" and ((parent == me and b"_child_entry" in cmdline) or parent in zygotes)]
