@@ -39,7 +39,7 @@ from policies.documents.load import load_document
 from policies.documents.model import Document, DocumentUnreadable, Page
 from policies.recognizers import HIDDEN, Hit, recognize
 from policies.settings import ScreenSettings
-from policies.text_layer import UNCOVERED_INK_PIXELS, garbled, unaccounted_ink
+from policies.text_layer import garbled, ink_beyond_text
 
 __all__ = ["DOUBTFUL", "Finding", "Hold", "PageReading", "ScreenResult", "ScreenSettings", "load_for_screening", "screen_document", "screen_loaded"]
 
@@ -289,7 +289,7 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
             layout = lay_out(glyphs, TEXT_LAYER_SPACE_GAP, vertical=written_vertically(glyphs))
             bw = bilevel(page.image)  # once: hidden characters and the ink check both read it
             findings, text_layer = _text_layer_findings(page, layout, settings, bw)
-            needs_ocr = unaccounted_ink(page.image, page.text_image, bw) > UNCOVERED_INK_PIXELS
+            needs_ocr = ink_beyond_text(page.image, page.text_image, bw)
     if not needs_ocr:
         return findings, None, PageReading(page.number, text_layer, "text", True, text_layer)
     remaining = deadline - time.monotonic()
