@@ -11,7 +11,6 @@ from typing import Iterable
 from policies.categories import NAMES_JA
 
 FAX, INBOX = "fax", "inbox"
-ROUTES = (FAX, INBOX)
 PERSONAL_DATA, ALL = "personal_data", "all"  # inbox_for's words besides category names
 
 

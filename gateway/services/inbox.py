@@ -77,13 +77,18 @@ def deliver(uow: UnitOfWork, job, base_url: str, notifier) -> str:
 
 def staffed(uow: UnitOfWork, department: str) -> bool:
     """Whether someone active in faxgate belongs to `department` (could open its inbox)."""
-    return bool(department) and any(u.active and u.department == department for u in uow.users.everyone())
+    return bool(_members(uow, department))
+
+
+def _members(uow: UnitOfWork, department: str) -> list:
+    """The active users of `department`: those who may open its inbox (none for no department)."""
+    return [u for u in uow.users.everyone() if u.active and u.department == department] if department else []
 
 
 def _tell_section(uow: UnitOfWork, notifier, job, department: str, kind: str, base_url: str) -> None:
-    if not department:
+    staff = [u.email for u in _members(uow, department) if u.email]
+    if not staff:
         return
-    staff = [u.email for u in uow.users.everyone() if u.active and u.department == department and u.email]
     sender = job.submitter.name if job.submitter else job.submitter_email
     first = ("{d}あてに庁内便が届きました。" if kind == DELIVERED
              else "{d}あての庁内便が、まだ受領確認されていません。内容を確認し、受領を登録してください。").format(d=department)
@@ -146,11 +151,6 @@ def acknowledge(uow: UnitOfWork, user, job_id: str) -> Item:
         delivery.acknowledged_at, delivery.acknowledged_by = utcnow(), user.name
         uow.audit.append(f"user:{user.name}", "inbox.acknowledged", job_id, "", department=delivery.department)
     return _item(delivery, job)
-
-
-def receipt_of(uow: UnitOfWork, job_id: str):
-    """The delivery of a job (for its sender's page and the API), or None."""
-    return uow.inbox.get(job_id)
 
 
 def remind(app, now: dt.datetime) -> int:
