@@ -7,6 +7,9 @@ threshold, so light-grey text that the fax machine drops counts as not shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import accumulate
+
 from PIL import Image, ImageChops, ImageFilter
 
 from policies.layout import Box
@@ -29,13 +32,43 @@ def bilevel(image: Image.Image) -> Image.Image:
 def dark_fraction(bw: Image.Image, box: Box, inset: int = 1) -> float:
     """Share of black pixels of a bilevel image inside `box` (shrunk by `inset` pixels so
     anti-aliased neighbours do not count)."""
-    left, top, right, bottom = (int(box[0]) + inset, int(box[1]) + inset, int(box[2]) - inset, int(box[3]) - inset)
-    left, top = max(0, left), max(0, top)
-    right, bottom = min(bw.width, right), min(bw.height, bottom)
+    left, top, right, bottom = _inside(bw, box, inset)
     if right <= left or bottom <= top:
         return 0.0
     histogram = bw.crop((left, top, right, bottom)).histogram()
     return histogram[0] / ((right - left) * (bottom - top))
+
+
+def dark_fractions(bw: Image.Image, boxes: Sequence[Box], inset: int = 1) -> list[float]:
+    """dark_fraction of every box, exactly, at a fraction of the cost of one crop per box:
+    the characters of a text line share their boxes' top and bottom, so each such band is
+    cropped once and its black pixels counted per column (a mean over the band's height,
+    which for a bilevel image is the black pixels' share of it)."""
+    inside = [_inside(bw, box, inset) for box in boxes]
+    bands: dict[tuple[int, int], list[int]] = {}
+    for index, (left, top, right, bottom) in enumerate(inside):
+        if right > left and bottom > top:
+            bands.setdefault((top, bottom), []).append(index)
+    shares = [0.0] * len(boxes)
+    for (top, bottom), members in bands.items():
+        start = min(inside[i][0] for i in members)
+        end = max(inside[i][2] for i in members)
+        height = bottom - top
+        black = bw.crop((start, top, end, bottom)).convert("F").point(lambda v: 1 - v / 255).reduce((1, height))
+        # The share of black in each column, summed from the left: float32 columns summed as
+        # doubles stay within 1/100 of a pixel of the exact count across a page.
+        black_before = list(accumulate(black.get_flattened_data(), initial=0.0))
+        for i in members:
+            left, _, right, _ = inside[i]
+            count = round((black_before[right - start] - black_before[left - start]) * height)
+            shares[i] = count / ((right - left) * height)
+    return shares
+
+
+def _inside(bw: Image.Image, box: Box, inset: int) -> tuple[int, int, int, int]:
+    """`box` shrunk by `inset` pixels, in whole pixels, within the image."""
+    return (max(0, int(box[0]) + inset), max(0, int(box[1]) + inset),
+            min(bw.width, int(box[2]) - inset), min(bw.height, int(box[3]) - inset))
 
 
 def darkest_around(image: Image.Image) -> Image.Image:

@@ -31,7 +31,7 @@ from PIL import Image
 
 from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE, hide_middle
 from policies.image_reading import read_image
-from policies.ink import bilevel, dark_fraction, looks_like_placeholders
+from policies.ink import bilevel, dark_fractions, looks_like_placeholders
 from policies.layout import Glyph, PageText, TextView, lay_out, written_vertically
 from policies.legible import doubtful_field, reads_as_placeholders
 from policies.ocr import OcrFailed
@@ -347,8 +347,9 @@ def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings,
                          bw: Image.Image) -> tuple[list[Finding], str]:
     """Recognize what the recipient sees (`bw`: the page bilevel): hidden characters read as ■.
     Values found only in the full text layer are reported as masked. Also returns the visible text."""
-    hidden = {i: HIDDEN for i, box in enumerate(layout.boxes)
-              if box is not None and not layout.text[i].isspace() and _hidden(bw, box, layout.text[i])}
+    shown = [i for i, box in enumerate(layout.boxes) if box is not None and not layout.text[i].isspace()]
+    shares = dark_fractions(bw, [layout.boxes[i] for i in shown])
+    hidden = {i: HIDDEN for i, share in zip(shown, shares) if _hidden(share, layout.text[i])}
     visible = layout.with_chars_replaced(hidden) if hidden else layout
     findings = _findings(page.number, visible.view, _recognize(visible.view, settings),
                          "text", masked_anyway=False)
@@ -360,8 +361,8 @@ def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings,
     return findings, visible.text
 
 
-def _hidden(bw, box, char: str) -> bool:
-    share = dark_fraction(bw, box)
+def _hidden(share: float, char: str) -> bool:
+    """Whether a character whose box is `share` black is hidden from the recipient."""
     if share >= HIDDEN_DARK_SHARE:
         return True
     return share < BLANK_DARK_SHARE and unicodedata.category(char)[0] in "LN"

@@ -29,16 +29,13 @@ def garbled(text: str) -> bool:
     return bad / len(letters) > GARBLED_SHARE
 
 
-_TEXT_INK = [255 if v < 255 else 0 for v in range(256)]  # 255 wherever the text objects drew anything
-
-
 def ink_beyond_text(image: Image.Image, text_image: Image.Image | None, bw: Image.Image) -> bool:
     """Whether more than UNCOVERED_INK_PIXELS of the page's ink is not the text layer's (see
     unaccounted_ink), `bw` being the page bilevel. Most text pages are answered by a bound a
     seventh the cost: the page's black pixels where the text objects drew nothing at all
     include every pixel unaccounted_ink counts, so when they are few, so is what it counts."""
     if text_image is not None:
-        bound = ImageChops.lighter(bw, text_image.convert("L").point(_TEXT_INK)).histogram()[0]
+        bound = bw.histogram(mask=text_image)[0]  # black where the text objects left the page white
         if bound <= UNCOVERED_INK_PIXELS:
             return False
     return unaccounted_ink(image, text_image, bw) > UNCOVERED_INK_PIXELS

@@ -94,7 +94,7 @@ def _collect(frames, kind: str, resolution: str, limits: PageLimits) -> Document
         image_tag, raw = next(frames)
         if image_tag != b"I" or len(raw) != width * height:
             raise DocumentUnreadable("crashed", "page image of the wrong size from the parser process")
-        image = Image.frombytes("L", (width, height), raw)
+        image = Image.frombuffer("L", (width, height), raw, "raw", "L", 0, 1)  # no copy: Pillow copies on write
         text_image = None
         if chars is not None:
             text_tag, raw = next(frames)

@@ -19,6 +19,7 @@ __all__ = ["MAX_CHARS_PER_PAGE", "render"]
 
 _PT_PER_INCH = 72.0
 MAX_CHARS_PER_PAGE = 200_000  # ~10× a dense A4 page in 6 pt type
+_BLACK_AT_MID_GREY = [0 if v < 128 else 255 for v in range(256)]
 
 
 def _pixels(points: float, dpi: int) -> int:
@@ -145,9 +146,11 @@ def _text_objects_only(pdfium, pdfium_c, page, width: int, height: int) -> bytes
     bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_Gray)
     bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, height)
     pdfium_c.FPDF_RenderPageBitmap(bitmap, page, 0, 0, width, height, 0, pdfium_c.FPDF_PRINTING)
-    gray = Image.frombuffer("L", (width, height), bytes(bitmap.buffer), "raw", "L", bitmap.stride, 1)
+    gray = Image.frombuffer("L", (width, height), bitmap.buffer, "raw", "L", bitmap.stride, 1)
+    bits = gray.point(_BLACK_AT_MID_GREY, "1").tobytes()  # thresholded straight to bits: no dithering pass
+    del gray
     bitmap.close()
-    return gray.point([0 if v < 128 else 255 for v in range(256)]).convert("1").tobytes()
+    return bits
 
 
 def _largest_image(pdfium_c, page) -> int:
