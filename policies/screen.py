@@ -289,7 +289,7 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
             layout = lay_out(glyphs, TEXT_LAYER_SPACE_GAP, vertical=written_vertically(glyphs))
             bw = bilevel(page.image)  # once: hidden characters and the ink check both read it
             findings, text_layer = _text_layer_findings(page, layout, settings, bw)
-            needs_ocr = ink_beyond_text(page.image, page.text_image, bw)
+            needs_ocr = not page.text_alone and ink_beyond_text(page.image, page.text_image, bw)
     if not needs_ocr:
         return findings, None, PageReading(page.number, text_layer, "text", True, text_layer)
     remaining = deadline - time.monotonic()

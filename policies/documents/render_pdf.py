@@ -67,7 +67,8 @@ def render(data: bytes, limits: PageLimits, dpi: tuple[int, int]) -> Iterator[Re
     get_box = pdfium_c.FPDFText_GetLooseCharBox
     for index, (width, height) in enumerate(sizes):
         page = pdf[index]
-        largest = _largest_image(pdfium_c, page)
+        largest, text_alone = _objects(pdfium_c, page)
+        text_alone = text_alone and pdfium_c.FPDFPage_GetAnnotCount(page) == 0  # form fields are annotations
         if largest > limits.max_image_pixels:
             raise DocumentUnreadable("too_many_pixels", f"page {index + 1}: an image of {largest} px", page=index + 1)
         bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_Gray)
@@ -114,9 +115,9 @@ def render(data: bytes, limits: PageLimits, dpi: tuple[int, int]) -> Iterator[Re
             chars = ("".join(map(chr, codes)), boxes)
         textpage.close()
         text_image = None
-        if chars is not None:
+        if chars is not None and not text_alone:
             text_image = _text_objects_only(pdfium, pdfium_c, page, width, height)
-        yield RenderedPage(index + 1, width, height, image, chars, text_image)
+        yield RenderedPage(index + 1, width, height, image, chars, text_image, chars is not None and text_alone)
         del image
         bitmap.close()
         page.close()
@@ -153,23 +154,26 @@ def _text_objects_only(pdfium, pdfium_c, page, width: int, height: int) -> bytes
     return bits
 
 
-def _largest_image(pdfium_c, page) -> int:
+def _objects(pdfium_c, page) -> tuple[int, bool]:
     """The pixel count of the largest image on the page, form XObjects included, from the
-    image dictionaries alone (nothing decoded)."""
+    image dictionaries alone (nothing decoded); and whether every object on the page is a
+    text object (then the page drawn from its text objects alone is the page itself)."""
     import ctypes
 
     width, height = ctypes.c_uint(), ctypes.c_uint()
     largest = 0
+    text_alone = True
     pending = [(pdfium_c.FPDFPage_CountObjects(page), lambda i: pdfium_c.FPDFPage_GetObject(page, i), 0)]
     while pending:
         count, get, depth = pending.pop()
         for i in range(count):
             obj = get(i)
             kind = pdfium_c.FPDFPageObj_GetType(obj)
+            text_alone = text_alone and kind == pdfium_c.FPDF_PAGEOBJ_TEXT
             if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
                 if pdfium_c.FPDFImageObj_GetImagePixelSize(obj, width, height):
                     largest = max(largest, width.value * height.value)
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 16:
                 count_in_form = pdfium_c.FPDFFormObj_CountObjects(obj)
                 pending.append((count_in_form, lambda j, form=obj: pdfium_c.FPDFFormObj_GetObject(form, j), depth + 1))
-    return largest
+    return largest, text_alone
