@@ -16,6 +16,7 @@ from policies.layout import Box
 
 FAX_THRESHOLD = 128
 _BILEVEL = [0 if v < FAX_THRESHOLD else 255 for v in range(256)]
+_BLACK_SHARE = [1.0 if v < FAX_THRESHOLD else 0.0 for v in range(256)]
 # A solid area is black throughout a 12×12-pixel square at least (a masking bar over 6 pt text
 # is taller); strokes of text, even bold 16 pt headings, are thinner.
 _SOLID_CELL = 4
@@ -39,12 +40,12 @@ def dark_fraction(bw: Image.Image, box: Box, inset: int = 1) -> float:
     return histogram[0] / ((right - left) * (bottom - top))
 
 
-def dark_fractions(bw: Image.Image, boxes: Sequence[Box], inset: int = 1) -> list[float]:
-    """dark_fraction of every box, exactly, at a fraction of the cost of one crop per box:
-    the characters of a text line share their boxes' top and bottom, so each such band is
-    cropped once and its black pixels counted per column (a mean over the band's height,
-    which for a bilevel image is the black pixels' share of it)."""
-    inside = [_inside(bw, box, inset) for box in boxes]
+def dark_fractions(image: Image.Image, boxes: Sequence[Box], inset: int = 1) -> list[float]:
+    """dark_fraction of every box of the page as the fax carries it (`image` grey or already
+    bilevel: black below FAX_THRESHOLD), exactly, at a fraction of the cost of one crop per
+    box: the characters of a text line share their boxes' top and bottom, so each such band
+    is cropped once and its black pixels counted per column (a mean over the band's height)."""
+    inside = [_inside(image, box, inset) for box in boxes]
     bands: dict[tuple[int, int], list[int]] = {}
     for index, (left, top, right, bottom) in enumerate(inside):
         if right > left and bottom > top:
@@ -54,7 +55,7 @@ def dark_fractions(bw: Image.Image, boxes: Sequence[Box], inset: int = 1) -> lis
         start = min(inside[i][0] for i in members)
         end = max(inside[i][2] for i in members)
         height = bottom - top
-        black = bw.crop((start, top, end, bottom)).convert("F").point(lambda v: 1 - v / 255).reduce((1, height))
+        black = image.crop((start, top, end, bottom)).point(_BLACK_SHARE, "F").reduce((1, height))
         # The share of black in each column, summed from the left: float32 columns summed as
         # doubles stay within 1/100 of a pixel of the exact count across a page.
         black_before = list(accumulate(black.get_flattened_data(), initial=0.0))

@@ -27,8 +27,6 @@ import time
 import unicodedata
 from dataclasses import dataclass, replace
 
-from PIL import Image
-
 from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE, hide_middle
 from policies.image_reading import read_image
 from policies.ink import bilevel, dark_fractions, looks_like_placeholders
@@ -287,9 +285,8 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
             needs_ocr = True
         else:
             layout = lay_out(glyphs, TEXT_LAYER_SPACE_GAP, vertical=written_vertically(glyphs))
-            bw = bilevel(page.image)  # once: hidden characters and the ink check both read it
-            findings, text_layer = _text_layer_findings(page, layout, settings, bw)
-            needs_ocr = not page.text_alone and ink_beyond_text(page.image, page.text_image, bw)
+            findings, text_layer = _text_layer_findings(page, layout, settings)
+            needs_ocr = not page.text_alone and ink_beyond_text(page.image, page.text_image, bilevel(page.image))
     if not needs_ocr:
         return findings, None, PageReading(page.number, text_layer, "text", True, text_layer)
     remaining = deadline - time.monotonic()
@@ -343,12 +340,12 @@ def _line_high(box: tuple[int, int, int, int], dpi: tuple[int, int]) -> tuple[fl
     return (left, top - grow, right, bottom + grow)
 
 
-def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings,
-                         bw: Image.Image) -> tuple[list[Finding], str]:
-    """Recognize what the recipient sees (`bw`: the page bilevel): hidden characters read as ■.
-    Values found only in the full text layer are reported as masked. Also returns the visible text."""
+def _text_layer_findings(page: Page, layout: PageText, settings: ScreenSettings) -> tuple[list[Finding], str]:
+    """Recognize what the recipient sees (the page as the fax carries it): hidden characters
+    read as ■. Values found only in the full text layer are reported as masked. Also returns
+    the visible text."""
     shown = [i for i, box in enumerate(layout.boxes) if box is not None and not layout.text[i].isspace()]
-    shares = dark_fractions(bw, [layout.boxes[i] for i in shown])
+    shares = dark_fractions(page.image, [layout.boxes[i] for i in shown])
     hidden = {i: HIDDEN for i, share in zip(shown, shares) if _hidden(share, layout.text[i])}
     visible = layout.with_chars_replaced(hidden) if hidden else layout
     findings = _findings(page.number, visible.view, _recognize(visible.view, settings),

@@ -24,13 +24,16 @@ def _boxes(rng: random.Random, width: int, height: int, count: int) -> list[tupl
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_the_same_shares_as_box_by_box_on_noise(seed):
+def test_the_same_shares_as_box_by_box_on_noise_bilevel_or_grey(seed):
     rng = random.Random(seed)
     width, height = rng.randint(5, 900), rng.randint(5, 300)
-    page = bilevel(Image.effect_noise((width, height), rng.choice([30, 80, 150])))
+    grey = Image.effect_noise((width, height), rng.choice([30, 80, 150]))
+    page = bilevel(grey)
     boxes = _boxes(rng, width, height, 300)
     for inset in (0, 1, 2):
-        assert dark_fractions(page, boxes, inset) == [dark_fraction(page, box, inset) for box in boxes]
+        expected = [dark_fraction(page, box, inset) for box in boxes]
+        assert dark_fractions(page, boxes, inset) == expected
+        assert dark_fractions(grey, boxes, inset) == expected  # the grey page, as the fax carries it
 
 
 def test_a_masking_bar_and_a_blank_over_a_line_of_a_fax_page_width():
