@@ -84,8 +84,9 @@ def _store(app, batch: list[Submission]) -> list[str]:
         users = uow.users.active_senders({item.document.from_address.lower() for item in batch})
         now = utcnow()
         message_ids = {id(item): resends.message_id_of(item.raw) for item in batch}
-        firsts = {id(item): resends.first_of(uow, item.device, item.recipient, message_ids[id(item)],
-                                             item.document.sha256, now) for item in batch}
+        found = resends.firsts_of(uow, [(item.device, item.recipient, message_ids[id(item)], item.document.sha256)
+                                        for item in batch], now)
+        firsts = {id(item): first for item, first in zip(batch, found)}
         # The same message again while its job is under way gets that job's 250 again, no second job.
         again = {id(item): first for item in batch for first, same_message in [firsts[id(item)]]
                  if same_message and first.state not in resends.ENDED}

@@ -45,17 +45,24 @@ def _header_block(raw: bytes) -> bytes:
     return raw[:min(ends) + 1] if ends else raw
 
 
-def first_of(uow: UnitOfWork, device: str, recipient: str, message_id: str | None, sha256: str,
-             now: dt.datetime) -> tuple[Job | None, bool]:
-    """The job this message resends (the first of its copies) or None, and whether it is the
-    same message (its Message-ID) rather than the same document only."""
-    job = uow.jobs.same_message_since(device, recipient, message_id, sha256, now - RESEND_WINDOW)
-    if job is None:
-        return None, False
-    same_message = message_id is not None and job.message_id == message_id
-    if job.resend_of:
-        job = uow.jobs.get(job.resend_of) or job
-    return job, same_message
+def firsts_of(uow: UnitOfWork, messages: list[tuple[str, str, str | None, str]],
+              now: dt.datetime) -> list[tuple[Job | None, bool]]:
+    """For each (device, recipient, Message-ID, document SHA-256): the job that message resends
+    (the first of its copies) or None, and whether it is the same message (the oldest job since
+    the window opened with its Message-ID) rather than the same document only (else the oldest
+    with its document). Two queries for the whole batch."""
+    since = now - RESEND_WINDOW
+    by_message = uow.jobs.oldest_since("message_id", {(d, r, m) for d, r, m, _ in messages if m}, since)
+    by_document = uow.jobs.oldest_since("content_sha256", {(d, r, s) for d, r, _, s in messages}, since)
+    firsts = []
+    for device, recipient, message_id, sha256 in messages:
+        job = by_message.get((device, recipient, message_id)) if message_id else None
+        same_message = job is not None
+        job = job or by_document.get((device, recipient, sha256))
+        if job is not None and job.resend_of:
+            job = uow.jobs.get(job.resend_of) or job
+        firsts.append((job, same_message))
+    return firsts
 
 
 def copies_received(uow: UnitOfWork, job_id: str) -> int:

@@ -144,7 +144,12 @@ class Job(Base):
     confirmations: Mapped[list[Confirmation]] = relationship(order_by="Confirmation.id", cascade="all, delete-orphan")
     submitter: Mapped[User | None] = relationship()
 
-    __table_args__ = (Index("ix_jobs_device_created", "device", "created_at"),)
+    __table_args__ = (
+        Index("ix_jobs_device_created", "device", "created_at"),
+        # a resend found by its Message-ID or its document without reading the device's other jobs
+        Index("ix_jobs_resend_message", "device", "recipient", "message_id", "created_at"),
+        Index("ix_jobs_resend_document", "device", "recipient", "content_sha256", "created_at"),
+    )
     __mapper_args__ = {"version_id_col": version}
 
 

@@ -153,18 +153,26 @@ class JobRepository(Repository):
         return (select(AuditEvent.id).where(AuditEvent.subject == Job.id, AuditEvent.action == RECORD_SET_ASIDE,
                                             AuditEvent.at >= Job.updated_at).exists())
 
-    def same_message_since(self, device: str, recipient: str, message_id: str | None, sha256: str,
-                           since: dt.datetime) -> Job | None:
-        """The oldest job since `since` from `device` to `recipient` with this Message-ID, else
-        with this document."""
-        query = select(Job).where(Job.device == device, Job.created_at >= since, Job.recipient == recipient)
-        if message_id:
-            same = self._session.scalars(query.where(Job.message_id == message_id)
-                                         .order_by(Job.created_at).limit(1)).first()
-            if same is not None:
-                return same
-        return self._session.scalars(query.where(Job.content_sha256 == sha256)
-                                     .order_by(Job.created_at).limit(1)).first()
+    def oldest_since(self, column: str, keys: set[tuple[str, str, str]], since: dt.datetime) -> dict[tuple[str, str, str], Job]:
+        """For each (device, recipient, value of `column`: 'message_id' or 'content_sha256') in
+        `keys`, the oldest job since `since` from that device to that recipient with that value:
+        one query for a whole batch of messages, each key read from its own index entries."""
+        if not keys:
+            return {}
+        value = Job.__table__.columns[column]
+        devices, recipients, values = ({key[i] for key in keys} for i in range(3))
+        ranked = (select(Job.id, Job.device, Job.recipient, value.label("value"),
+                         func.row_number().over(partition_by=(Job.device, Job.recipient, value),
+                                                order_by=Job.created_at).label("rank"))
+                  .where(Job.device.in_(devices), Job.recipient.in_(recipients), value.in_(values),
+                         Job.created_at >= since)
+                  .subquery())
+        oldest = {row.id: (row.device, row.recipient, row.value)
+                  for row in self._session.execute(select(ranked).where(ranked.c.rank == 1))
+                  if (row.device, row.recipient, row.value) in keys}
+        if not oldest:
+            return {}
+        return {oldest[job.id]: job for job in self._session.scalars(select(Job).where(Job.id.in_(oldest)))}
 
     def by_relay_receipt(self, receipt: str) -> Job | None:
         """The newest job the fax server took under this receipt (its own job id)."""
