@@ -17,6 +17,7 @@ from policies.layout import Box
 FAX_THRESHOLD = 128
 _BILEVEL = [0 if v < FAX_THRESHOLD else 255 for v in range(256)]
 _BLACK_SHARE = [1.0 if v < FAX_THRESHOLD else 0.0 for v in range(256)]
+_ALL_BLACK = [255 if v == 0 else 0 for v in range(256)]  # a reduced block black throughout
 # A solid area is black throughout a 12×12-pixel square at least (a masking bar over 6 pt text
 # is taller); strokes of text, even bold 16 pt headings, are thinner.
 _SOLID_CELL = 4
@@ -76,11 +77,17 @@ def darkest_around(image: Image.Image) -> Image.Image:
     """Each pixel the darkest of its 3×3 neighbourhood, edges replicated: what
     `ImageFilter.MinFilter(3)` gives, as one minimum across and one down (four `darker`
     passes over shifted copies, several times cheaper than the rank filter on a fax page)."""
-    across = _darker_of_neighbours(image, (1, 0))
-    return _darker_of_neighbours(across, (0, 1))
+    across = _extreme_of_neighbours(image, (1, 0), ImageChops.darker)
+    return _extreme_of_neighbours(across, (0, 1), ImageChops.darker)
 
 
-def _darker_of_neighbours(image: Image.Image, step: tuple[int, int]) -> Image.Image:
+def lightest_around(image: Image.Image) -> Image.Image:
+    """Each pixel the lightest of its 3×3 neighbourhood: `ImageFilter.MaxFilter(3)`, as darkest_around."""
+    across = _extreme_of_neighbours(image, (1, 0), ImageChops.lighter)
+    return _extreme_of_neighbours(across, (0, 1), ImageChops.lighter)
+
+
+def _extreme_of_neighbours(image: Image.Image, step: tuple[int, int], pick) -> Image.Image:
     width, height = image.size
     dx, dy = step
     if width <= dx or height <= dy:
@@ -91,7 +98,7 @@ def _darker_of_neighbours(image: Image.Image, step: tuple[int, int]) -> Image.Im
     after = ImageChops.offset(image, -dx, -dy)  # the pixel right of (below) each
     after.paste(image.crop((width - dx if dx else 0, height - dy if dy else 0, width, height)),
                 (width - dx if dx else 0, height - dy if dy else 0))
-    return ImageChops.darker(image, ImageChops.darker(before, after))
+    return pick(image, pick(before, after))
 
 
 def solid_mask(image: Image.Image) -> Image.Image:
@@ -113,15 +120,17 @@ def rules_mask(bw: Image.Image) -> Image.Image:
     them. A run that long always covers a whole aligned block of half its length, which a
     reduced image shows as pure black; one block each side covers the run's ends."""
     block = RULE_LENGTH // 2
-    mask = Image.new("L", bw.size, 0)
-    for factor, spread in (((block, 1), (3, 1)), ((1, block), (1, 3))):
-        reduced = bw.reduce(factor).point([255 if v == 0 else 0 for v in range(256)])
+    masks = []
+    for factor in ((block, 1), (1, block)):
+        reduced = bw.reduce(factor).point(_ALL_BLACK)
         if not reduced.getbbox():
             continue
-        grown = reduced.filter(ImageFilter.MaxFilter(3))
-        grown = grown.resize((reduced.width * factor[0], reduced.height * factor[1]), Image.Resampling.NEAREST)
-        mask.paste(255, (0, 0), grown.crop((0, 0, *bw.size)) if grown.size != bw.size else grown)
-    return mask
+        grown = lightest_around(reduced).resize((reduced.width * factor[0], reduced.height * factor[1]),
+                                                Image.Resampling.NEAREST)
+        masks.append(grown.crop((0, 0, *bw.size)) if grown.size != bw.size else grown)
+    if not masks:
+        return Image.new("L", bw.size, 0)
+    return masks[0] if len(masks) == 1 else ImageChops.lighter(*masks)  # both 0 or 255: their union
 
 
 # Placeholders (＊＊＊＊, ○○ ○○, ×××) are one shape repeated; OCR reads them as random kana
