@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE, hide_middle
 from policies.image_reading import read_image
-from policies.ink import bilevel, dark_fractions, looks_like_placeholders
+from policies.ink import dark_fractions, looks_like_placeholders
 from policies.layout import Glyph, PageText, TextView, lay_out, written_vertically
 from policies.legible import doubtful_field, reads_as_placeholders
 from policies.ocr import OcrFailed
@@ -37,7 +37,7 @@ from policies.documents.load import load_document
 from policies.documents.model import Document, DocumentUnreadable, Page
 from policies.recognizers import HIDDEN, Hit, recognize
 from policies.settings import ScreenSettings
-from policies.text_layer import garbled, ink_beyond_text
+from policies.text_layer import UNCOVERED_INK_PIXELS, garbled, unaccounted_ink
 
 __all__ = ["DOUBTFUL", "Finding", "Hold", "PageReading", "ScreenResult", "ScreenSettings", "load_for_screening", "screen_document", "screen_loaded"]
 
@@ -286,7 +286,9 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
         else:
             layout = lay_out(glyphs, TEXT_LAYER_SPACE_GAP, vertical=written_vertically(glyphs))
             findings, text_layer = _text_layer_findings(page, layout, settings)
-            needs_ocr = not page.text_alone and ink_beyond_text(page.image, page.text_image, bilevel(page.image))
+            # the parser child tried the cheap bounds (policies.text_layer.accounted_for); else count exactly
+            needs_ocr = (not page.text_accounts_for_ink
+                         and unaccounted_ink(page.image, page.text_image) > UNCOVERED_INK_PIXELS)
     if not needs_ocr:
         return findings, None, PageReading(page.number, text_layer, "text", True, text_layer)
     remaining = deadline - time.monotonic()

@@ -29,35 +29,31 @@ def garbled(text: str) -> bool:
     return bad / len(letters) > GARBLED_SHARE
 
 
-def ink_beyond_text(image: Image.Image, text_image: Image.Image | None, bw: Image.Image) -> bool:
-    """Whether more than UNCOVERED_INK_PIXELS of the page's ink is not the text layer's (see
-    unaccounted_ink), `bw` being the page bilevel. Most pages are answered by a bound at a
-    fraction of the cost: the page's black pixels where the text objects drew nothing at all
-    include every pixel unaccounted_ink counts, so when they are few, so is what it counts;
-    on a form, the same pixels off its ruled lines (which unaccounted_ink leaves out too)."""
-    if text_image is None:
-        return unaccounted_ink(image, None, bw) > UNCOVERED_INK_PIXELS
-    if bw.histogram(mask=text_image)[0] <= UNCOVERED_INK_PIXELS:  # black where the text objects left the page white
-        return False
-    rules = rules_mask(bw)
-    if ImageChops.lighter(bw, rules).histogram(mask=text_image)[0] <= UNCOVERED_INK_PIXELS:
-        return False
-    return unaccounted_ink(image, text_image, bw, rules) > UNCOVERED_INK_PIXELS
+def accounted_for(image: Image.Image, text_image: Image.Image, bw: Image.Image | None = None) -> bool:
+    """Whether bounds at a fraction of the exact count's cost show that at most
+    UNCOVERED_INK_PIXELS of the page's ink is not the text layer's: the page's black pixels
+    where the text objects (`text_image`, grey or bilevel) drew nothing at all include every
+    pixel unaccounted_ink counts, so when they are few, so is what it counts; on a form, the
+    same pixels off its ruled lines (which unaccounted_ink leaves out too). False says only
+    that the exact count is needed. Run in the parser child, where both renderings are."""
+    bw = bilevel(image) if bw is None else bw
+    blank = text_image if text_image.mode == "1" else bilevel(text_image)  # nonzero where the text drew nothing
+    if bw.histogram(mask=blank)[0] <= UNCOVERED_INK_PIXELS:
+        return True
+    return ImageChops.lighter(bw, rules_mask(bw)).histogram(mask=blank)[0] <= UNCOVERED_INK_PIXELS
 
 
-def unaccounted_ink(image: Image.Image, text_image: Image.Image | None, bw: Image.Image | None = None,
-                    rules: Image.Image | None = None) -> int:
+def unaccounted_ink(image: Image.Image, text_image: Image.Image | None, bw: Image.Image | None = None) -> int:
     """Black pixels on the page that its text objects did not draw (`text_image`, the page
     rendered from them alone: policies.documents.render_pdf), leaving out ruled lines and solid areas. Ink
     inside a character's box counts as much as ink beside it: an image laid over the text
-    layer shows what the text layer does not say. `bw`: the page bilevel, `rules`: its
-    rules_mask, when already made."""
+    layer shows what the text layer does not say. `bw`: the page bilevel, when already made."""
     bw = bilevel(image) if bw is None else bw
     if text_image is None:
         residue = bw.copy()
     else:
         drawn = darkest_around(text_image.convert("L"))  # anti-aliased edges: a 3×3 tolerance
         residue = ImageChops.lighter(bw, ImageChops.invert(drawn))
-    residue.paste(255, mask=rules_mask(bw) if rules is None else rules)
+    residue.paste(255, mask=rules_mask(bw))
     residue.paste(255, mask=solid_mask(image))
     return residue.histogram()[0]

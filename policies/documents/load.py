@@ -96,13 +96,13 @@ def _collect(frames, kind: str, resolution: str, limits: PageLimits) -> Document
             raise DocumentUnreadable("crashed", "page image of the wrong size from the parser process")
         image = Image.frombuffer("L", (width, height), raw, "raw", "L", 0, 1)  # no copy: Pillow copies on write
         text_image = None
-        text_alone = bool(meta.get("text_alone")) and chars is not None
-        if chars is not None and not text_alone:
+        accounted = bool(meta.get("text_accounts_for_ink")) and chars is not None
+        if chars is not None and not accounted:
             text_tag, raw = next(frames)
             if text_tag != b"J" or len(raw) != (width + 7) // 8 * height:
                 raise DocumentUnreadable("crashed", "text-layer image of the wrong size from the parser process")
             text_image = Image.frombytes("1", (width, height), bytes(raw))
-        pages.append(Page(number, image, width, height, text, chars, dpi, text_image, text_alone))
+        pages.append(Page(number, image, width, height, text, chars, dpi, text_image, accounted))
 
 
 # --- the child side -------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def _child_entry(argument: str) -> None:
 def _send_page(out: sandbox.Output, dpi: tuple[int, int], page: RenderedPage) -> None:
     meta = {"number": page.number, "width": page.width, "height": page.height, "dpi": list(dpi)}
     meta["chars"] = -1 if page.chars is None else len(page.chars[0])
-    meta["text_alone"] = page.text_alone
+    meta["text_accounts_for_ink"] = page.text_accounts_for_ink
     out.json(b"P", meta)
     if page.chars is not None:
         text, boxes = page.chars
@@ -159,6 +159,6 @@ def _send_page(out: sandbox.Output, dpi: tuple[int, int], page: RenderedPage) ->
             boxes.byteswap()
         out.frame(b"B", boxes)
     out.frame(b"I", page.image)
-    if page.chars is not None and not page.text_alone:
+    if page.chars is not None and not page.text_accounts_for_ink:
         out.frame(b"J", page.text_image)
     out.flush()

@@ -141,9 +141,10 @@ class Page:
     # With a text layer: the page drawn from its text objects alone ('1', black where they
     # put ink), so ink from anything else (an image, vector shapes) is known to be unread.
     text_image: Image.Image | None = None
-    # Nothing but text objects draws on the page (no image, path, form XObject, annotation or
-    # form field): the text layer accounts for every pixel, and text_image is not made.
-    text_alone: bool = False
+    # The text layer accounts for the page's ink, as the parser child found: nothing but text
+    # objects draws on the page, or policies.text_layer.accounted_for's bounds showed it; then
+    # text_image is not sent.
+    text_accounts_for_ink: bool = False
 
     def bilevel(self, threshold: int = 128) -> Image.Image:
         """The page as the fax carries it, black and white ('1')."""
@@ -161,8 +162,8 @@ class Document:
 class RenderedPage(NamedTuple):
     """A page as a renderer hands it over inside the sandbox child, before it crosses to the
     parent: raw 'L' rows; with a text layer, its characters (text, four float32 box edges per
-    character) and the packed '1' rows drawn from its text objects alone, or `text_alone`
-    when there is nothing else on the page (then no second rendering is needed)."""
+    character) and the packed '1' rows drawn from its text objects alone, unless
+    `text_accounts_for_ink` (see Page)."""
 
     number: int
     width: int
@@ -170,4 +171,4 @@ class RenderedPage(NamedTuple):
     image: bytes | memoryview
     chars: tuple[str, array.array] | None
     text_image: bytes | None
-    text_alone: bool = False
+    text_accounts_for_ink: bool = False

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from PIL import Image
 
 from policies.documents.model import DocumentUnreadable, PageLimits, RenderedPage
+from policies.text_layer import accounted_for
 
 __all__ = ["MAX_CHARS_PER_PAGE", "render"]
 
@@ -28,7 +29,9 @@ def _pixels(points: float, dpi: int) -> int:
 
 def render(data: bytes, limits: PageLimits, dpi: tuple[int, int]) -> Iterator[RenderedPage]:
     """In the sandbox child: the PDF's pages at `dpi`, one by one, each checked against `limits`
-    before it is rendered. Raises DocumentUnreadable."""
+    before it is rendered. A page's image is only good until the next page is asked for (pages
+    of one size are drawn into the same memory: a fresh child pays a page fault for every 4 KB
+    it touches the first time). Raises DocumentUnreadable."""
     import ctypes
 
     import pypdfium2 as pdfium
@@ -63,6 +66,7 @@ def render(data: bytes, limits: PageLimits, dpi: tuple[int, int]) -> Iterator[Re
     flags = pdfium_c.FPDF_ANNOT | pdfium_c.FPDF_PRINTING
     out_x, out_y = ctypes.c_int(), ctypes.c_int()
     rect = pdfium_c.FS_RECTF()
+    buffers: dict = {}
     get_unicode = pdfium_c.FPDFText_GetUnicode
     get_box = pdfium_c.FPDFText_GetLooseCharBox
     for index, (width, height) in enumerate(sizes):
@@ -71,7 +75,8 @@ def render(data: bytes, limits: PageLimits, dpi: tuple[int, int]) -> Iterator[Re
         text_alone = text_alone and pdfium_c.FPDFPage_GetAnnotCount(page) == 0  # form fields are annotations
         if largest > limits.max_image_pixels:
             raise DocumentUnreadable("too_many_pixels", f"page {index + 1}: an image of {largest} px", page=index + 1)
-        bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_Gray)
+        bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_Gray,
+                                             buffer=_buffer(buffers, "page", width, height))
         bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, height)
         # size_x/size_y stretch the page onto the bitmap: separate x and y resolution.
         pdfium_c.FPDF_RenderPageBitmap(bitmap, page, 0, 0, width, height, 0, flags)
@@ -114,19 +119,31 @@ def render(data: bytes, limits: PageLimits, dpi: tuple[int, int]) -> Iterator[Re
                     boxes[4 * i : 4 * i + 4] = array.array("f", (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
             chars = ("".join(map(chr, codes)), boxes)
         textpage.close()
-        text_image = None
+        text_image, accounted = None, chars is not None and text_alone  # then the page is its text objects' drawing
         if chars is not None and not text_alone:
-            text_image = _text_objects_only(pdfium, pdfium_c, page, width, height)
-        yield RenderedPage(index + 1, width, height, image, chars, text_image, chars is not None and text_alone)
+            drawn = _text_objects_only(pdfium, pdfium_c, page, width, height, _buffer(buffers, "text", width, height))
+            accounted = accounted_for(Image.frombuffer("L", (width, height), image, "raw", "L", 0, 1), drawn)
+            if not accounted:  # the parent counts exactly
+                text_image = drawn.point(_BLACK_AT_MID_GREY, "1").tobytes()  # straight to bits: no dithering pass
+        yield RenderedPage(index + 1, width, height, image, chars, text_image, accounted)
         del image
         bitmap.close()
         page.close()
     pdf.close()
 
 
-def _text_objects_only(pdfium, pdfium_c, page, width: int, height: int) -> bytes:
+def _buffer(buffers: dict, use: str, width: int, height: int):
+    """The memory a `use` ('page', 'text') bitmap of this size is drawn into, kept for the next page."""
+    import ctypes
+
+    if buffers.get(use) is None or len(buffers[use]) != width * height:
+        buffers[use] = (ctypes.c_ubyte * (width * height))()
+    return buffers[use]
+
+
+def _text_objects_only(pdfium, pdfium_c, page, width: int, height: int, buffer=None) -> Image.Image:
     """The page rendered again from its text objects alone, everything else removed (images,
-    paths, annotations, form fields; also inside form XObjects), as packed bilevel rows:
+    paths, annotations, form fields; also inside form XObjects), grey, in `buffer` when given:
     what the text layer accounts for. Called after the full rendering and text extraction."""
 
     def strip(count: int, get, remove) -> None:
@@ -144,14 +161,12 @@ def _text_objects_only(pdfium, pdfium_c, page, width: int, height: int) -> bytes
 
     strip(pdfium_c.FPDFPage_CountObjects(page), lambda i: pdfium_c.FPDFPage_GetObject(page, i),
           lambda obj: pdfium_c.FPDFPage_RemoveObject(page, obj))
-    bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_Gray)
+    bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_Gray, buffer=buffer)
     bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, height)
     pdfium_c.FPDF_RenderPageBitmap(bitmap, page, 0, 0, width, height, 0, pdfium_c.FPDF_PRINTING)
-    gray = Image.frombuffer("L", (width, height), bitmap.buffer, "raw", "L", bitmap.stride, 1)
-    bits = gray.point(_BLACK_AT_MID_GREY, "1").tobytes()  # thresholded straight to bits: no dithering pass
-    del gray
+    gray = Image.frombuffer("L", (width, height), bitmap.buffer, "raw", "L", bitmap.stride, 1)  # keeps the buffer
     bitmap.close()
-    return bits
+    return gray
 
 
 def _objects(pdfium_c, page) -> tuple[int, bool]:

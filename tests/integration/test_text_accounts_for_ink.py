@@ -1,7 +1,8 @@
-"""A page drawn by text objects alone is not drawn a second time from its text objects (issue
-18): the text layer accounts for every pixel, so the ink check has nothing to look for. Any
-other object on the page — a rule or bar, a picture, a form XObject, an annotation or form
-field — keeps the second rendering and the ink check exactly as before."""
+"""Where the text layer accounts for a page's ink, the parser child says so and the page drawn
+from its text objects never crosses to the parent (issue 18): a page drawn by text objects
+alone is not even drawn a second time; on any other page the child's bounds
+(policies.text_layer.accounted_for) answer for text beside ruled lines, bars and text in form
+XObjects, and a picture or a filled-in form field still goes to the exact count and to OCR."""
 
 import io
 
@@ -27,7 +28,7 @@ def _page(data: bytes):
 def test_a_page_of_text_objects_alone_is_rendered_once_and_still_screened():
     data = docgen.text_pdf([LINES])
     page = _page(data)
-    assert page.text_alone and page.text_image is None
+    assert page.text_accounts_for_ink and page.text_image is None
     result = screen_document(data)
     assert result.verdict == "block" and {f.category for f in result.findings} >= {"birth_date", "phone"}
     assert all(f.source == "text" for f in result.findings)  # no OCR: the text layer is the page
@@ -38,8 +39,7 @@ def test_the_page_drawn_from_its_text_objects_is_then_the_page_itself():
     page = _page(data)
     pdf = pdfium.PdfDocument(data)
     drawn = _text_objects_only(pdfium, pdfium_c, pdf[0], page.width, page.height)
-    own = page.image.point([0 if v < 128 else 255 for v in range(256)], "1").tobytes()
-    assert drawn == own
+    assert drawn.tobytes() == page.image.tobytes()
 
 
 def _with_form_xobject() -> bytes:
@@ -67,21 +67,25 @@ def _with_form_field() -> bytes:
     return out.getvalue()
 
 
-def test_any_other_object_on_the_page_keeps_the_ink_check():
-    picture = docgen.render_text_image([(2, 10, "氏名 二階堂 紬", 12)], page_mm=(120, 20))
-    others = {
-        "a ruled line": docgen.text_pdf([LINES], rects=[[(20, 60, 150, 60.4)]]),
-        "a picture": docgen.text_pdf_with_image([LINES], picture, (20, 70, 140, 82)),
-        "a form XObject": _with_form_xobject(),
-        "a form field": _with_form_field(),
-    }
-    for what, data in others.items():
+def test_rules_bars_and_text_in_a_form_xobject_are_accounted_for_by_the_bounds():
+    for what, data in {"a ruled line": docgen.text_pdf([LINES], rects=[[(20, 60, 150, 60.4)]]),
+                       "a bar": docgen.text_pdf([LINES], rects=[[(20, 60, 150, 70)]]),
+                       "a form XObject": _with_form_xobject()}.items():
         page = _page(data)
-        assert not page.text_alone and page.text_image is not None, what
-    assert screen_document(others["a picture"]).readings[0].source == "text+ocr"  # the picture is read
+        assert page.text_accounts_for_ink and page.text_image is None, what
+        assert screen_document(data).readings[0].source == "text", what
 
 
-def test_a_page_without_a_text_layer_is_never_text_alone():
+def test_a_picture_or_a_filled_in_form_field_goes_to_the_exact_count_and_ocr():
+    picture = docgen.render_text_image([(2, 10, "氏名 二階堂 紬", 12)], page_mm=(120, 20))
+    for what, data in {"a picture": docgen.text_pdf_with_image([LINES], picture, (20, 70, 140, 82)),
+                       "a form field": _with_form_field()}.items():
+        page = _page(data)
+        assert not page.text_accounts_for_ink and page.text_image is not None, what
+        assert screen_document(data).readings[0].source == "text+ocr", what  # what the text layer lacks is read
+
+
+def test_a_page_without_a_text_layer_is_never_accounted_for():
     page = _page(docgen.scanned_pdf([Image.new("L", (400, 560), 255)]))
-    assert page.text is None and not page.text_alone
+    assert page.text is None and not page.text_accounts_for_ink
     assert page.dpi == DPI["fine"]
