@@ -77,3 +77,32 @@ def test_each_lookup_searches_its_own_index(engine, column, index):
     assert len(plans) == 2, plans  # the oldest per key, then those jobs by their primary key
     assert f"SEARCH jobs USING INDEX {index} (device=? AND recipient=? AND {column}=? AND created_at>?)" in plans[0]
     assert "SCAN jobs" not in plans[0] and "SCAN jobs" not in plans[1], plans
+
+
+def _instructions(engine, column: str, keys: set) -> int:
+    """SQLite's virtual-machine steps (in hundreds) that oldest_since takes: the work done, by count."""
+    with Session(engine) as session:
+        raw = session.connection().connection.driver_connection
+        steps = [0]
+
+        def step():
+            steps[0] += 1
+            return 0
+
+        raw.set_progress_handler(step, 100)
+        try:
+            JobRepository(session).oldest_since(column, keys, SINCE)
+        finally:
+            raw.set_progress_handler(None, 100)
+    return steps[0]
+
+
+def test_a_document_faxed_a_thousand_times_costs_no_more_to_look_up(engine):
+    """The first copy is found from the index's first entry for the key, not by reading them all."""
+    keys = {("mfd-3f", TO_A, "a" * 64), ("mfd-2f", TO_A, "a" * 64)}
+    few = _instructions(engine, "content_sha256", keys)
+    with engine.begin() as connection:
+        connection.execute(insert(Job), [_job(f"copy-{n}", "mfd-3f", TO_A, f"<c{n}@mfd>", "a" * 64, 3 + n % 5)
+                                         for n in range(2000)])
+    many = _instructions(engine, "content_sha256", keys)
+    assert many <= few + 2, (few, many)

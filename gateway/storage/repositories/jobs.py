@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from gateway.storage.tables import AuditEvent, Confirmation, Incident, Job, JobBlob, Record, RuleResult
@@ -156,20 +156,17 @@ class JobRepository(Repository):
     def oldest_since(self, column: str, keys: set[tuple[str, str, str]], since: dt.datetime) -> dict[tuple[str, str, str], Job]:
         """For each (device, recipient, value of `column`: 'message_id' or 'content_sha256') in
         `keys`, the oldest job since `since` from that device to that recipient with that value:
-        one query for a whole batch of messages, each key read from its own index entries."""
+        one query for a whole batch of messages, each key's first job read from its own index
+        entries (however many jobs share the key: a document faxed again and again)."""
         if not keys:
             return {}
         value = Job.__table__.columns[column]
-        devices, recipients, values = ({key[i] for key in keys} for i in range(3))
-        ranked = (select(Job.id, Job.device, Job.recipient, value.label("value"),
-                         func.row_number().over(partition_by=(Job.device, Job.recipient, value),
-                                                order_by=Job.created_at).label("rank"))
-                  .where(Job.device.in_(devices), Job.recipient.in_(recipients), value.in_(values),
-                         Job.created_at >= since)
-                  .subquery())
-        oldest = {row.id: (row.device, row.recipient, row.value)
-                  for row in self._session.execute(select(ranked).where(ranked.c.rank == 1))
-                  if (row.device, row.recipient, row.value) in keys}
+        ordered = sorted(keys)
+        firsts = [select(select(Job.id, literal(number).label("key"))
+                         .where(Job.device == device, Job.recipient == recipient, value == wanted, Job.created_at >= since)
+                         .order_by(Job.created_at).limit(1).subquery())
+                  for number, (device, recipient, wanted) in enumerate(ordered)]
+        oldest = {row.id: ordered[row.key] for row in self._session.execute(union_all(*firsts))}
         if not oldest:
             return {}
         return {oldest[job.id]: job for job in self._session.scalars(select(Job).where(Job.id.in_(oldest)))}
