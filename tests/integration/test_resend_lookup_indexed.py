@@ -27,9 +27,8 @@ def _job(job_id: str, device: str, recipient: str, message_id: str | None, sha: 
                 created_at=SINCE + dt.timedelta(minutes=minutes), updated_at=SINCE)
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path}/r.db")
+def _migrated_with_jobs(url: str):
+    engine = db.make_engine(url)
     db.upgrade(engine)  # the migrated schema, indexes included
     with engine.begin() as connection:
         connection.execute(insert(Job), [
@@ -40,6 +39,15 @@ def engine(tmp_path):
             _job("other-recipient", "mfd-3f", TO_B, "<m3@mfd>", "b" * 64, 0),
         ])
     return engine
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return _migrated_with_jobs(f"sqlite:///{tmp_path}/r.db")
+
+
+def test_the_oldest_job_for_each_key_of_a_batch_on_postgresql(postgres_url):
+    test_the_oldest_job_for_each_key_of_a_batch(_migrated_with_jobs(postgres_url))
 
 
 def test_the_oldest_job_for_each_key_of_a_batch(engine):
