@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from policies.ink import bilevel
+from PIL import ImageChops
+
+from policies.ink import bilevel, looks_like_placeholders
 from policies.ocr import prepare, written_in_columns
 from tests.support import docgen
 
@@ -35,3 +37,17 @@ def test_vertical_writing_is_still_read_as_columns():
     chars = [(190 - 8 * column - em / 2, 20 + (i + 1) * em, char, 10.5)
              for column, line in enumerate(text) for i, char in enumerate(line) if not char.isspace()]
     assert written_in_columns(_ink(chars), docgen.FINE_DPI)
+
+
+def _line(text, size=9):
+    image = bilevel(docgen.render_text_image([(20, 30, text, size)]))
+    left, top, right, bottom = ImageChops.invert(image).getbbox()  # the text's ink
+    return image, (left, top - 10, right, bottom + 10)
+
+
+def test_the_hyphens_of_a_masked_number_are_no_shape_of_their_own():
+    # ＊＊-＊＊: four stars and a hyphen were 4 of 5 pieces alike, ＊-＊ 2 of 3 (under 3 in 4).
+    for masked in ("＊-＊", "＊＊＊-＊", "●-●●"):
+        assert looks_like_placeholders(*_line(masked)), masked
+    for readable in ("090-1234-5678", "1-23-4", "山田-一郎"):
+        assert not looks_like_placeholders(*_line(readable)), readable
