@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 from policies import morphology
 from policies.allowlist import AllowList
 from policies.fields import Field
 from policies.labels import CATEGORY_OF_LABEL, ORGANISATION
 from policies.layout import TextView
 from policies.recognizers.base import MASK_CHARS, Hit, business_context, fields_of, on_contact_line
+from policies.wordlists import DISEASES, DRUGS
 
 _NAME_CHARS = "\u4e00-\u9fff\u3005\u3006\u30f6\u3041-\u3096\u30a1-\u30fa\u30fcA-Za-z"
 _MASKS = "".join(sorted(MASK_CHARS))
@@ -70,6 +73,9 @@ _DICTIONARY_HONORIFICS = frozenset(("さん", "様", "さま", "氏", "君", "�
 _GIVEN_LIKE = re.compile(r"[\u4e00-\u9fff\u3005]{1,2}|[\u3041-\u3096]{2,4}|[\u30a1-\u30fa\u30fc]{2,4}")
 _PROSE = re.compile(r"[、。]")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]+")
+# The kanji or katakana written right after a name, with no space or particle between.
+_JOINED_WORD = re.compile(r"[\u4e00-\u9fff\u3005\u30a1-\u30fa\u30fc]+")
+_MEDICAL_WORDS = DISEASES | DRUGS
 
 
 def find_names(view: TextView, fields: list[Field], allow: AllowList) -> list[Hit]:
@@ -87,9 +93,22 @@ def find_names(view: TextView, fields: list[Field], allow: AllowList) -> list[Hi
         hits.append(Hit("name", match.start(1), match.end(1), masked=True))
     hits.extend(Hit("name", m.start(), m.end(), masked=True) for m in _MASKED_BEFORE_HONORIFIC.finditer(view.text))
     for start, end in _dictionary_names(view.text):
-        if not _in_office(view, fields, start, end, allow):
+        if not _in_office(view, fields, start, end, allow) and not _misread_medical_word(view.text, start, end):
             hits.append(Hit("name", start, end))
     return hits
+
+
+def _misread_medical_word(text: str, start: int, end: int) -> bool:
+    """A dictionary name that, with the word it is joined to, is a disease or medicine with at
+    most a third of its characters misread: OCR made 関節リウマチ 関征リウマチ (関 + 征, a
+    surname and a given name), which is the disease, not a person. A name beside such a word,
+    or one that does not make it, stays a name."""
+    joined = _JOINED_WORD.match(text, end)
+    if not joined:
+        return False
+    word = text[start:joined.end()]
+    return any(Levenshtein.distance(word, known, score_cutoff=len(known) // 3) <= len(known) // 3
+               for known in _MEDICAL_WORDS if len(known) >= 3)
 
 
 def _dictionary_names(text: str) -> list[tuple[int, int]]:
@@ -102,11 +121,16 @@ def _dictionary_names(text: str) -> list[tuple[int, int]]:
             word = words[index]
             after = words[index + 1] if index + 1 < len(words) else None
             if word.kind == morphology.SURNAME and after and _given_name(line, word, after):
+                # A surname's first kanji misread (霧島 read 駿島) is a name word of its own
+                # joined to it (駿 + 島): the name starts there, where a title may stand before it.
+                before = words[index - 1] if index else None
+                first = (before if before and before.kind and len(before.surface) == 1 and before.end == word.start
+                         and (not spans or spans[-1][1] <= offset + before.start) else word)
                 # A given name the dictionary splits (陽翔: 陽 + 翔, 進一郎: 進 + 一郎) runs on.
                 index += 1
                 while (index + 1 < len(words) and words[index + 1].kind and words[index + 1].start == words[index].end):
                     index += 1
-                spans.append((offset + word.start, offset + words[index].end))
+                spans.append((offset + first.start, offset + words[index].end))
             elif word.kind and after and after.surface in _DICTIONARY_HONORIFICS:
                 spans.append((offset + word.start, offset + word.end))
             elif word.kind == morphology.GIVEN and (start := _surname_before(words, index)) is not None:

@@ -7,6 +7,7 @@ from PIL import ImageChops
 
 from policies.ink import bilevel, looks_like_placeholders
 from policies.ocr import prepare, written_in_columns
+from policies.personal_data import find_personal_data
 from tests.support import docgen
 
 
@@ -51,3 +52,22 @@ def test_the_hyphens_of_a_masked_number_are_no_shape_of_their_own():
         assert looks_like_placeholders(*_line(masked)), masked
     for readable in ("090-1234-5678", "1-23-4", "山田-一郎"):
         assert not looks_like_placeholders(*_line(readable)), readable
+
+
+def _names(text):
+    return [f.value for f in find_personal_data(text) if f.category == "name"]
+
+
+def test_a_disease_whose_first_kanji_ocr_misread_is_no_name():
+    # 関節リウマチ read 関征リウマチ / 関秀リウマテチ: 関 + 征 are a surname and a given name.
+    assert _names("既往歴 関征リウマチ (強時)") == []
+    assert _names("上記の方は関秀リウマテチのため通院中です。") == []
+    # A name that is not part of the word, or is apart from it, stays a name.
+    assert _names("山田花子リウマチ") == ["山田花子"]
+    assert _names("本日、関秀がリウマチで来所") == ["関秀"]
+
+
+def test_a_surname_whose_first_kanji_ocr_misread_still_follows_its_title():
+    # 医師 霧島 ゆうと read 医師駿島ゆうと: 駿 + 島 + ゆう, the name still the doctor's.
+    assert _names("医師駿島ゆうと") == []
+    assert _names("本日、駿島ゆうとから電話があった。") == ["駿島ゆう"]
