@@ -64,6 +64,10 @@ _TITLE_BEFORE = re.compile(
     r"社会福祉士|精神保健福祉士|介護支援専門員|ケアマネジャー|相談員|支援員|指導員|弁護士|司法書士|行政書士|"
     r"税理士|民生委員|児童委員|議員|委員長|委員|職員|教諭|担当者|担当)[\s:]*$"
 )
+# A dictionary name up to two kanji after a title, joined to them, is the titled person's: the
+# dictionary reads a surname it does not know as a word (代表取締役氷室陽翔: 氷室 an ice room,
+# 陽 + 翔 the name) or in pieces (霧島 misread 駿島: 駿 + 島ゆう), and the name it finds starts later.
+_AFTER_TITLE = re.compile(_TITLE_BEFORE.pattern.removesuffix("$") + r"[\u4e00-\u9fff\u3005]{0,2}$")
 # Fields whose value is the organisation's representative or its contact person.
 _IN_OFFICE_FIELDS = frozenset(("代表者", "代表者名", "担当者", "担当", "発信者", "送信者", "作成者", "発信元", "送信元",
                                "会社名", "事業所名", "所属"))
@@ -121,16 +125,11 @@ def _dictionary_names(text: str) -> list[tuple[int, int]]:
             word = words[index]
             after = words[index + 1] if index + 1 < len(words) else None
             if word.kind == morphology.SURNAME and after and _given_name(line, word, after):
-                # A surname's first kanji misread (霧島 read 駿島) is a name word of its own
-                # joined to it (駿 + 島): the name starts there, where a title may stand before it.
-                before = words[index - 1] if index else None
-                first = (before if before and before.kind and len(before.surface) == 1 and before.end == word.start
-                         and (not spans or spans[-1][1] <= offset + before.start) else word)
                 # A given name the dictionary splits (陽翔: 陽 + 翔, 進一郎: 進 + 一郎) runs on.
                 index += 1
                 while (index + 1 < len(words) and words[index + 1].kind and words[index + 1].start == words[index].end):
                     index += 1
-                spans.append((offset + first.start, offset + words[index].end))
+                spans.append((offset + word.start, offset + words[index].end))
             elif word.kind and after and after.surface in _DICTIONARY_HONORIFICS:
                 spans.append((offset + word.start, offset + word.end))
             elif word.kind == morphology.GIVEN and (start := _surname_before(words, index)) is not None:
@@ -182,7 +181,7 @@ def _in_office(view: TextView, fields: list[Field], start: int, end: int, allow:
     if allow.allows_person(view.text[start:end]) or on_contact_line(view, start):
         return True
     line_start, line_end = view.line_bounds(view.line_number(start))
-    if _TITLE_BEFORE.search(view.text, max(line_start, start - 12), start):
+    if _AFTER_TITLE.search(view.text, max(line_start, start - 14), start):
         return True
     if any(f.category == "neutral" and f.label in _IN_OFFICE_FIELDS and f.start <= start < f.end for f in fields):
         return True

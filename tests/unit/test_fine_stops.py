@@ -67,7 +67,11 @@ def test_a_disease_whose_first_kanji_ocr_misread_is_no_name():
     assert _names("本日、関秀がリウマチで来所") == ["関秀"]
 
 
-def test_a_surname_whose_first_kanji_ocr_misread_still_follows_its_title():
-    # 医師 霧島 ゆうと read 医師駿島ゆうと: 駿 + 島 + ゆう, the name still the doctor's.
+def test_a_name_the_dictionary_finds_inside_the_word_after_a_title_is_the_titled_persons():
+    # 医師 霧島 ゆうと read 医師駿島ゆうと (駿 + 島ゆう); 代表取締役 氷室 陽翔 in a vertical text
+    # layer that writes no spaces: 氷室 is read as a word, 陽 + 翔 as the name.
     assert _names("医師駿島ゆうと") == []
-    assert _names("本日、駿島ゆうとから電話があった。") == ["駿島ゆう"]
+    assert _names("代表取締役氷室陽翔") == []
+    # No title before it: a name.
+    assert _names("本日、駿島ゆうとから電話があった。") != []
+    assert _names("本日、氷室陽翔から電話があった。") != []
