@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from PIL import ImageChops
+from PIL import Image, ImageChops
 
 from policies.ink import bilevel, looks_like_placeholders
-from policies.ocr import prepare, written_in_columns
+from policies.layout import Glyph, lay_out
+from policies.legible import doubtful_field
+from policies.ocr import OcrWord, prepare, written_in_columns
 from policies.personal_data import find_personal_data
 from tests.support import docgen
 
@@ -75,3 +77,17 @@ def test_a_name_the_dictionary_finds_inside_the_word_after_a_title_is_the_titled
     # No title before it: a name.
     assert _names("本日、駿島ゆうとから電話があった。") != []
     assert _names("本日、氷室陽翔から電話があった。") != []
+
+
+def test_slivers_either_end_of_a_bar_are_no_value_read():
+    # A row of ●●● under a roster's 住所 is taken for a masking bar and painted out; OCR reads
+    # the slivers left at its two ends as + and ュ. Far apart, they are no letter read.
+    words = [OcrWord("No.", (100, 100, 130, 120), 95), OcrWord("氏名", (200, 100, 240, 120), 95),
+             OcrWord("住所", (500, 100, 540, 120), 95), OcrWord("1", (100, 150, 110, 170), 90),
+             OcrWord("+", (505, 150, 507, 170), 0), OcrWord("ュ", (529, 152, 530, 168), 23)]
+    view = lay_out([Glyph(w.text, w.box) for w in words], 0.6).view
+    assert doubtful_field(view, words, Image.new("L", (800, 300), 255), 75) is None
+    # A value read on more than a sliver, unsure, still holds.
+    words[-1] = OcrWord("ュ", (515, 152, 530, 168), 23)
+    view = lay_out([Glyph(w.text, w.box) for w in words], 0.6).view
+    assert doubtful_field(view, words, Image.new("L", (800, 300), 255), 75) is not None
