@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from PIL import Image, ImageChops
 
+from policies.image_reading import OcrPass
 from policies.ink import bilevel, looks_like_placeholders
 from policies.layout import Glyph, lay_out
 from policies.legible import doubtful_field
-from policies.ocr import OcrWord, prepare, written_in_columns
+from policies.ocr import OcrWord, prepare, turn, written_in_columns
 from policies.personal_data import find_personal_data
 from tests.support import docgen
 
@@ -91,3 +92,13 @@ def test_slivers_either_end_of_a_bar_are_no_value_read():
     words[-1] = OcrWord("ュ", (515, 152, 530, 168), 23)
     view = lay_out([Glyph(w.text, w.box) for w in words], 0.6).view
     assert doubtful_field(view, words, Image.new("L", (800, 300), 255), 75) is not None
+
+
+def test_a_box_on_a_straightened_page_is_put_back_where_it_was_scanned():
+    page = Image.new("L", (800, 600), 255)
+    page.paste(0, (600, 100, 620, 120))  # a mark far from the centre, where the turn moves it most
+    straightened = turn(page, 1.5, docgen.FINE_DPI)
+    found = ImageChops.invert(bilevel(straightened)).getbbox()
+    reading = OcrPass([], None, docgen.FINE_DPI, 100.0, True, skew=1.5, skew_size=page.size)
+    back = reading.on_page(found)
+    assert all(abs(a - b) <= 2 for a, b in zip(back, (600, 100, 620, 120))), back
