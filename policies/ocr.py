@@ -228,27 +228,33 @@ def written_in_columns(ink: Image.Image, dpi: tuple[int, int]) -> bool:
     it are the narrow ones between characters. Counting all gaps instead mistook sparse
     horizontal pages (a few rows of labels and values, few characters to fill the gaps
     between those of other rows) for columns. On the corpus, horizontal pages have at most
-    0.17 more of their gaps across wide than down, vertical ones at least 0.37 more. A page
-    turned sideways looks vertical too: it is read badly either way and asked its orientation."""
+    0.17 more of their gaps across wide than down, vertical ones at least 0.37 more. A page of
+    one line (or one column) has gaps along it only. A page turned sideways looks vertical
+    too: it is read badly either way and asked its orientation."""
     cell_height = max(1, round(_PROFILE_CELL * dpi[1] / dpi[0]))
     ink = ink.reduce((_PROFILE_CELL, cell_height))
-    down = _wide_share(ink.reduce((ink.width, 1)).tobytes(), cell_height * 25.4 / dpi[1])
-    across = _wide_share(ink.reduce((1, ink.height)).tobytes(), _PROFILE_CELL * 25.4 / dpi[0])
-    return across > down
+    down = _gaps_mm(ink.reduce((ink.width, 1)).tobytes(), cell_height * 25.4 / dpi[1])
+    across = _gaps_mm(ink.reduce((1, ink.height)).tobytes(), _PROFILE_CELL * 25.4 / dpi[0])
+    if not down or not across:
+        return len(down) > len(across)
+    return _wide_share(across) > _wide_share(down)
 
 
-def _wide_share(profile: bytes, cell_mm: float) -> float:
-    """The share of the runs of blank cells (255) between ink in a profile that are at least
-    _LINE_GAP_MM wide; 0 when there are none."""
+def _gaps_mm(profile: bytes, cell_mm: float) -> list[float]:
+    """The widths of the runs of blank cells (255) between ink in a profile."""
     gaps, run, inked = [], 0, False
     for value in profile:
         if value >= 254:
             run += 1
             continue
         if inked and run:
-            gaps.append(run)
+            gaps.append(run * cell_mm)
         inked, run = True, 0
-    return sum(run * cell_mm >= _LINE_GAP_MM for run in gaps) / len(gaps) if gaps else 0.0
+    return gaps
+
+
+def _wide_share(gaps: list[float]) -> float:
+    return sum(gap >= _LINE_GAP_MM for gap in gaps) / len(gaps)
 
 
 def upright_rotation(image: Image.Image, dpi: tuple[int, int], settings: OcrSettings, timeout: float) -> int:

@@ -102,3 +102,10 @@ def test_a_box_on_a_straightened_page_is_put_back_where_it_was_scanned():
     reading = OcrPass([], None, docgen.FINE_DPI, 100.0, True, skew=1.5, skew_size=page.size)
     back = reading.on_page(found)
     assert all(abs(a - b) <= 2 for a, b in zip(back, (600, 100, 620, 120))), back
+
+
+def test_a_page_of_one_line_or_one_column():
+    assert not written_in_columns(_ink([(20, 30, "電話 090-1234-5678", 10.5)]), docgen.FINE_DPI)
+    em = 10.5 * 25.4 / 72
+    column = [(190 - em / 2, 20 + (i + 1) * em, char, 10.5) for i, char in enumerate("電話番号のお知らせ")]
+    assert written_in_columns(_ink(column), docgen.FINE_DPI)
