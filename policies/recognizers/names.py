@@ -112,7 +112,7 @@ def _misread_medical_word(text: str, start: int, end: int) -> bool:
         return False
     word = text[start:joined.end()]
     return any(Levenshtein.distance(word, known, score_cutoff=len(known) // 3) <= len(known) // 3
-               for known in _MEDICAL_WORDS if len(known) >= 3)
+               for known in _MEDICAL_WORDS)
 
 
 def _dictionary_names(text: str) -> list[tuple[int, int]]:
