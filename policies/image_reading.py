@@ -65,7 +65,7 @@ class OcrPass:
         """A box on the straightened page where it was on the page as scanned: its corners
         turned back about the centre (on paper, so with the pixels' aspect)."""
         ratio = self.dpi[0] / self.dpi[1]
-        a = math.radians(self.skew)
+        a = -math.radians(self.skew)  # as policies.ocr.turn maps each straightened pixel to its source
         cx, cy = self.skew_size[0] / 2, self.skew_size[1] / 2
         xs, ys = [], []
         for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):

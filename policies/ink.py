@@ -141,6 +141,7 @@ _SHAPE_SIZE = 16
 _SPECK_PIXELS = 6
 _SAME_SHAPE_DIFFERENCE = 28  # mean absolute difference of two 16×16 shapes, 0–255
 _REPEATED_SHARE = 0.75
+_SEPARATOR_HEIGHT = 4  # a piece at most a quarter as high as the tallest: a hyphen, a dot
 
 
 def despeckle(bw: Image.Image) -> Image.Image:
@@ -198,6 +199,10 @@ def looks_like_placeholders(bw: Image.Image, box: Box, share: float = _REPEATED_
     reach = (box[3] - box[1]) / 2
     pieces = [p for p in ink_pieces(bw, (box[0] - 4 * reach, box[1], box[2] + 4 * reach, box[3]))
               if p[2] > box[0] - reach and p[0] < box[2] + reach]
+    # The hyphens and dots a masked number or date keeps (＊＊＊-＊＊＊＊, ＊＊.＊＊) are no
+    # shape of their own: ＊＊＊ ‐ ＊ is placeholders, not 3 of 5 pieces alike.
+    tallest = max((p[3] - p[1] for p in pieces), default=0)
+    pieces = [p for p in pieces if (p[3] - p[1]) * _SEPARATOR_HEIGHT > tallest]
     if len(pieces) < 2:
         return False
     shapes = [despeckle(bw.crop(p)).resize((_SHAPE_SIZE, _SHAPE_SIZE), Image.Resampling.BOX) for p in pieces]

@@ -52,10 +52,12 @@ def doubtful_field(view: TextView, words: Sequence[OcrWord], ink: Image.Image, m
         if field.end > field.start and view.line_number(field.start) > view.line_number(field.label_start) + 1:
             continue  # a roster's column: its printed ＊＊＊ read as kana defeat this check (see docs)
         value = view.text[field.start:field.end]
-        # Read: a letter or digit, on more than a sliver (the edge of a bar read as 1 or l).
-        box = view.box(field.start, field.end) if field.end > field.start else None
-        read = (any(c.isalnum() and c not in _DATE_PARTS for c in value)
-                and box is not None and box[2] - box[0] >= _SLIVER * (label[3] - label[1]))
+        # Read: a letter or digit, itself on more than a sliver (the edge of a bar read as 1
+        # or l; the slivers either end of a row of ●●● a masking bar took, read + and ュ, are
+        # slivers however far apart).
+        sliver = _SLIVER * (label[3] - label[1])
+        read = any(c.isalnum() and c not in _DATE_PARTS and (b := view.box(i, i + 1)) is not None
+                   and b[2] - b[0] >= sliver for i, c in enumerate(value, field.start))
         region = _value_region(view, field, label, read)
         # Beside a label where OCR read no letter, ＊＊＊＊年＊＊月＊日 is half stars at least.
         share = _PLACEHOLDER_SHARE_AMONG_WORDS if not read else _REPEATED_SHARE

@@ -300,12 +300,17 @@ def read_page(page: Page, settings: ScreenSettings, deadline: float) -> tuple[li
     except OcrFailed as exc:
         return findings, _hold(exc.code, page.number), PageReading(page.number, text_layer, "text", False, text_layer)
     bw = reading.bilevel
+    # Straightening resamples every character: printed ＊＊＊ alike on the page as it came can
+    # differ on the straightened one, so placeholders are looked for on both.
+    as_received = bilevel(page.image) if reading.skew and not reading.rotation else None
     confident = reading.confident
     layout = lay_out([Glyph(w.text, w.box) for w in reading.words], OCR_SPACE_GAP, vertical=reading.vertical)
     for finding in _findings(page.number, layout.view, _recognize(layout.view, settings),
                              "ocr", masked_anyway=False):
         if not finding.masked and (looks_like_placeholders(bw, _line_high(finding.bbox, reading.dpi))
-                                   or reads_as_placeholders(reading.words, finding.bbox)):
+                                   or reads_as_placeholders(reading.words, finding.bbox)
+                                   or as_received is not None and looks_like_placeholders(
+                                       as_received, _line_high(reading.on_page(finding.bbox), page.dpi))):
             # OCR reads ＊＊＊＊ and ○○○ as kana and kanji: the image says it is masked.
             finding = replace(finding, masked=True, text="＊" * len(finding.text))
         if not confident and finding.category not in DIGIT_CATEGORIES:

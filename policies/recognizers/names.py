@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 from policies import morphology
 from policies.allowlist import AllowList
 from policies.fields import Field
 from policies.labels import CATEGORY_OF_LABEL, ORGANISATION
 from policies.layout import TextView
 from policies.recognizers.base import MASK_CHARS, Hit, business_context, fields_of, on_contact_line
+from policies.wordlists import DISEASES, DRUGS
 
 _NAME_CHARS = "\u4e00-\u9fff\u3005\u3006\u30f6\u3041-\u3096\u30a1-\u30fa\u30fcA-Za-z"
 _MASKS = "".join(sorted(MASK_CHARS))
@@ -61,6 +64,10 @@ _TITLE_BEFORE = re.compile(
     r"社会福祉士|精神保健福祉士|介護支援専門員|ケアマネジャー|相談員|支援員|指導員|弁護士|司法書士|行政書士|"
     r"税理士|民生委員|児童委員|議員|委員長|委員|職員|教諭|担当者|担当)[\s:]*$"
 )
+# A dictionary name up to two kanji after a title, joined to them, is the titled person's: the
+# dictionary reads a surname it does not know as a word (代表取締役氷室陽翔: 氷室 an ice room,
+# 陽 + 翔 the name) or in pieces (霧島 misread 駿島: 駿 + 島ゆう), and the name it finds starts later.
+_AFTER_TITLE = re.compile(_TITLE_BEFORE.pattern.removesuffix("$") + r"[\u4e00-\u9fff\u3005]{0,2}$")
 # Fields whose value is the organisation's representative or its contact person.
 _IN_OFFICE_FIELDS = frozenset(("代表者", "代表者名", "担当者", "担当", "発信者", "送信者", "作成者", "発信元", "送信元",
                                "会社名", "事業所名", "所属"))
@@ -70,6 +77,9 @@ _DICTIONARY_HONORIFICS = frozenset(("さん", "様", "さま", "氏", "君", "�
 _GIVEN_LIKE = re.compile(r"[\u4e00-\u9fff\u3005]{1,2}|[\u3041-\u3096]{2,4}|[\u30a1-\u30fa\u30fc]{2,4}")
 _PROSE = re.compile(r"[、。]")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]+")
+# The kanji or katakana written right after a name, with no space or particle between.
+_JOINED_WORD = re.compile(r"[\u4e00-\u9fff\u3005\u30a1-\u30fa\u30fc]+")
+_MEDICAL_WORDS = DISEASES | DRUGS
 
 
 def find_names(view: TextView, fields: list[Field], allow: AllowList) -> list[Hit]:
@@ -87,9 +97,22 @@ def find_names(view: TextView, fields: list[Field], allow: AllowList) -> list[Hi
         hits.append(Hit("name", match.start(1), match.end(1), masked=True))
     hits.extend(Hit("name", m.start(), m.end(), masked=True) for m in _MASKED_BEFORE_HONORIFIC.finditer(view.text))
     for start, end in _dictionary_names(view.text):
-        if not _in_office(view, fields, start, end, allow):
+        if not _in_office(view, fields, start, end, allow) and not _misread_medical_word(view.text, start, end):
             hits.append(Hit("name", start, end))
     return hits
+
+
+def _misread_medical_word(text: str, start: int, end: int) -> bool:
+    """A dictionary name that, with the word it is joined to, is a disease or medicine with at
+    most a third of its characters misread: OCR made 関節リウマチ 関征リウマチ (関 + 征, a
+    surname and a given name), which is the disease, not a person. A name beside such a word,
+    or one that does not make it, stays a name."""
+    joined = _JOINED_WORD.match(text, end)
+    if not joined:
+        return False
+    word = text[start:joined.end()]
+    return any(Levenshtein.distance(word, known, score_cutoff=len(known) // 3) <= len(known) // 3
+               for known in _MEDICAL_WORDS)
 
 
 def _dictionary_names(text: str) -> list[tuple[int, int]]:
@@ -158,7 +181,7 @@ def _in_office(view: TextView, fields: list[Field], start: int, end: int, allow:
     if allow.allows_person(view.text[start:end]) or on_contact_line(view, start):
         return True
     line_start, line_end = view.line_bounds(view.line_number(start))
-    if _TITLE_BEFORE.search(view.text, max(line_start, start - 12), start):
+    if _AFTER_TITLE.search(view.text, max(line_start, start - 14), start):
         return True
     if any(f.category == "neutral" and f.label in _IN_OFFICE_FIELDS and f.start <= start < f.end for f in fields):
         return True
