@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from policies.categories import IDENTIFYING, NAMES_JA, SENSITIVE, hide_middle
 from policies.image_reading import read_image
-from policies.ink import dark_fractions, looks_like_placeholders
+from policies.ink import bilevel, dark_fractions, looks_like_placeholders
 from policies.layout import Glyph, PageText, TextView, lay_out, written_vertically
 from policies.legible import doubtful_field, reads_as_placeholders
 from policies.ocr import OcrFailed

@@ -105,13 +105,15 @@ def find_names(view: TextView, fields: list[Field], allow: AllowList) -> list[Hi
 def _misread_medical_word(text: str, start: int, end: int) -> bool:
     """A dictionary name that, with the word it is joined to, is a disease or medicine with at
     most a third of its characters misread: OCR made 関節リウマチ 関征リウマチ (関 + 征, a
-    surname and a given name), which is the disease, not a person. A name beside such a word,
-    or one that does not make it, stays a name."""
+    surname and a given name), which is the disease, not a person. A misread keeps some of the
+    word's own characters in the name's place (関 of 関節): a whole name written before the word
+    (林健関節リウマチ, two edits from it) stays a name, as does one beside it or not making it."""
     joined = _JOINED_WORD.match(text, end)
     if not joined:
         return False
-    word = text[start:joined.end()]
+    name, word = text[start:end], text[start:joined.end()]
     return any(Levenshtein.distance(word, known, score_cutoff=len(known) // 3) <= len(known) // 3
+               and any(a == b for a, b in zip(name, known))
                for known in _MEDICAL_WORDS)
 
 

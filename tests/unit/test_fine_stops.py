@@ -68,6 +68,7 @@ def test_a_disease_whose_first_kanji_ocr_misread_is_no_name():
     # A name that is not part of the word, or is apart from it, stays a name.
     assert _names("山田花子リウマチ") == ["山田花子"]
     assert _names("本日、関秀がリウマチで来所") == ["関秀"]
+    assert _names("患者 林健関節リウマチ 通院中") == ["林健"]  # a whole name before the word, two edits from it
 
 
 def test_a_name_the_dictionary_finds_inside_the_word_after_a_title_is_the_titled_persons():
