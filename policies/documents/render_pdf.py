@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from PIL import Image
 
 from policies.documents.model import DocumentUnreadable, PageLimits, RenderedPage
+from policies.ink import packed_bits
 from policies.text_layer import accounted_for
 
 __all__ = ["MAX_CHARS_PER_PAGE", "render"]
 
 _PT_PER_INCH = 72.0
 MAX_CHARS_PER_PAGE = 200_000  # ~10× a dense A4 page in 6 pt type
-_BLACK_AT_MID_GREY = [0 if v < 128 else 255 for v in range(256)]
 
 
 def _pixels(points: float, dpi: int) -> int:
@@ -124,7 +124,7 @@ def render(data: bytes, limits: PageLimits, dpi: tuple[int, int]) -> Iterator[Re
             drawn = _text_objects_only(pdfium, pdfium_c, page, width, height, _buffer(buffers, "text", width, height))
             accounted = accounted_for(Image.frombuffer("L", (width, height), image, "raw", "L", 0, 1), drawn)
             if not accounted:  # the parent counts exactly
-                text_image = drawn.point(_BLACK_AT_MID_GREY, "1").tobytes()  # straight to bits: no dithering pass
+                text_image = packed_bits(drawn)
         yield RenderedPage(index + 1, width, height, image, chars, text_image, accounted)
         del image
         bitmap.close()
